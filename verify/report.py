@@ -1,0 +1,145 @@
+"""The verification report: every registered claim checked, written as Markdown and JSON.
+
+Results are appended to ``<out>/verification-results.jsonl`` as each claim finishes, so an
+interrupted run resumes where it stopped (claims already checked with the same profile and seed are
+not redone); ``fresh=True`` starts over.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import time
+
+from .registry import Context, Result, all_claims, get, to_json
+
+
+def _machine() -> str:
+    return f"{platform.machine()}, {os.cpu_count()} CPU cores, Python {platform.python_version()}"
+
+
+def run_claims(ids: list[str] | None, ctx: Context, progress=None, journal: str | None = None,
+               fresh: bool = False) -> list[dict]:
+    claims = [get(i) for i in ids] if ids else all_claims()
+    done: dict[str, dict] = {}
+    if journal and os.path.exists(journal) and not fresh:
+        with open(journal) as f:
+            for line in f:
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a line cut by an interruption
+                if rec.get("profile") == ctx.profile and rec.get("seed") == ctx.seed:
+                    done[rec["id"]] = rec
+    elif journal and fresh and os.path.exists(journal):
+        os.remove(journal)
+    out = []
+    for c in claims:
+        if c.id in done:
+            out.append(done[c.id])
+            if progress:
+                progress(c.id, done[c.id]["verdict"], "(resumed)")
+            continue
+        try:
+            r = c.run(ctx)
+        except Exception as e:  # a crashing checker is reported, never hidden
+            r = Result("inconclusive", notes=f"the checker raised {type(e).__name__}: {e}")
+        rec = to_json(c, r)
+        rec["profile"], rec["seed"] = ctx.profile, ctx.seed
+        out.append(rec)
+        if journal:
+            with open(journal, "a") as f:
+                f.write(json.dumps(rec, default=float) + "\n")
+        if progress:
+            progress(c.id, r.verdict, f"{r.seconds:.1f}s")
+    return out
+
+
+def _fmt(x) -> str:
+    if x is None:
+        return "-"
+    if isinstance(x, float):
+        return f"{x:.3g}"
+    return str(x)
+
+
+def markdown(records: list[dict], ctx: Context, seconds: float, proofs: list[dict] | None = None) -> str:
+    counts = {}
+    for r in records:
+        counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
+    lines = [
+        "# Verification report",
+        "",
+        f"Profile `{ctx.profile}`, seed {ctx.seed}, {datetime.date.today().isoformat()}, {_machine()}, "
+        f"{seconds:.0f} s.",
+        "",
+        "Verdicts: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + ".",
+        "",
+        "| claim | verdict | as printed | instances | max error | notes |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for r in records:
+        note = (r.get("notes") or "").replace("|", "\\|").replace("\n", " ")
+        if len(note) > 160:
+            note = note[:157] + "..."
+        lines.append(f"| `{r['id']}` | **{r['verdict']}** | {'yes' if r['as_printed'] else 'no'} | "
+                     f"{r['checked_instances']} | {_fmt(r['max_error'])} | {note} |")
+    lines += ["", "## Claims refuted as printed", ""]
+    any_ref = False
+    for r in records:
+        if r["verdict"] != "refuted":
+            continue
+        any_ref = True
+        lines += [f"### `{r['id']}` ({r['paper']}, {r['location']})", "",
+                  f"As printed: {r['statement']}", "", f"Finding: {r['notes']}", ""]
+        if r.get("counterexample"):
+            lines += ["Counterexample (shrunk):", "", "```json", json.dumps(r["counterexample"], default=float, indent=1), "```", ""]
+        if r.get("reproduce"):
+            lines += ["Reproduce:", "", "```", r["reproduce"], "```", ""]
+        if r.get("corrected"):
+            twin = next((x for x in records if x["id"] == r["corrected"]["id"]), None)
+            verdict = twin["verdict"] if twin else "not run in this report"
+            lines += [f"Corrected statement `{r['corrected']['id']}` ({verdict}): {r['corrected']['statement']}",
+                      f"What changed: {r['corrected']['what_changed']}", ""]
+    if not any_ref:
+        lines += ["None in this run.", ""]
+    lines += ["## Evidence per claim", ""]
+    for r in records:
+        lines += [f"### `{r['id']}`", "", f"- location: {r['paper']}, {r['location']}",
+                  f"- statement: {r['statement']}", f"- assumptions: {'; '.join(r['assumptions'])}",
+                  f"- domain: {r['domain']}", f"- checkers: {'; '.join(r['checkers'])}",
+                  f"- verdict: **{r['verdict']}** on {r['checked_instances']} instances, max error {_fmt(r['max_error'])}",
+                  f"- notes: {r['notes']}", "", "```json", json.dumps(r.get("evidence", {}), default=float, indent=1)[:4000],
+                  "```", ""]
+    if proofs:
+        try:
+            from .proofs import proof_report_markdown
+            lines += [proof_report_markdown(proofs)]
+        except Exception as e:  # pragma: no cover
+            lines += [f"(proof section unavailable: {e})"]
+    return "\n".join(lines) + "\n"
+
+
+def write_report(out_dir: str, ctx: Context, ids=None, progress=None, fresh=False, with_proofs=True) -> dict:
+    os.makedirs(out_dir, exist_ok=True)
+    t = time.time()
+    recs = run_claims(ids, ctx, progress, journal=os.path.join(out_dir, "verification-results.jsonl"), fresh=fresh)
+    proofs = None
+    if with_proofs:
+        try:
+            from .proofs import list_proofs, replay
+            proofs = [replay(p, profile=ctx.profile, seed=ctx.seed) for p in list_proofs()]
+        except ImportError:
+            proofs = None
+    secs = time.time() - t
+    md = markdown(recs, ctx, secs, proofs)
+    with open(os.path.join(out_dir, "verification-report.md"), "w") as f:
+        f.write(md)
+    obj = {"profile": ctx.profile, "seed": ctx.seed, "machine": _machine(), "seconds": round(secs, 1),
+           "claims": recs}
+    if proofs is not None:
+        obj["proofs"] = proofs
+    with open(os.path.join(out_dir, "verification-report.json"), "w") as f:
+        json.dump(obj, f, indent=1, default=float)
+    return obj
