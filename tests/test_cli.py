@@ -47,3 +47,17 @@ def test_bad_input_one_line_exit_2(args, needle):
     assert p.returncode == 2
     err = p.stderr.strip()
     assert "\n" not in err and "Traceback" not in err and needle in err, err
+
+
+def test_proof_json_lists_every_step_with_status():
+    p = run("proof", "mbpg:theorem-1/proof", "--json")
+    assert p.returncode == 0, p.stderr
+    obj = json.loads(p.stdout)
+    assert obj["id"] == "mbpg:theorem-1/proof" and len(obj["steps"]) >= 10
+    assert all(s["status"] in ("holds", "fails", "not-evaluable") for s in obj["steps"])
+    assert obj["first_failure"]["n"] == 8  # the prod_{j != i} typo
+
+
+def test_unknown_proof_id_exit_2():
+    p = run("proof", "nope:x/proof")
+    assert p.returncode == 2 and "\n" not in p.stderr.strip()

@@ -113,7 +113,8 @@ def _run(args) -> int:
         else:
             for r in res:
                 ff = r.get("first_failure")
-                print(f"{r['id']:36s} steps={len(r['steps']):3d} first failure: {ff if ff else 'none'}")
+                where = f"#{ff['n']} {ff['quote'][:70]}" if isinstance(ff, dict) else (ff or "none")
+                print(f"{r['id']:36s} steps={len(r['steps']):3d} first failure: {where}")
         return 0
     return 2  # pragma: no cover
 

@@ -84,6 +84,7 @@ REGISTRY: dict[str, Claim] = {}
 #: modules that register claims; extend this list, never rename ids
 CLAIM_MODULES = [
     "verify.claims.gradients",
+    "verify.claims.mabn",
 ]
 
 

@@ -1,0 +1,89 @@
+r"""mpg Appendix B, proof of Lemma 3.2 (Phi is 41N/(4(1-gamma)^3)-smooth under tabular softmax).
+
+Instances: random team games (the team reward is the potential) with rewards in [0, 1) as the proof
+assumes, product policies, a random initial state s_0.  The first line of each chain is the exact
+quantity (spectral norms of Hessian blocks of Phi_theta(s_0), by central differences of the exact
+gradient); the printed bounds are sympy expressions evaluated with the instance's gamma and with the
+constants C1 = 2, C2 = 6 that the proof defines.
+"""
+import dataclasses
+
+import numpy as np
+
+from verify.proofs import NotEvaluable, Step, Transcript, bn_sampler, hessian_fd, param_blocks
+from verify.instances import build as build_instance
+
+SYMS = {"gamma": "unit", "C1": "pos", "C2": "pos", "N": "posint"}
+C = {"C1": "2", "C2": "6"}
+
+
+def sample(rng):
+    spec = bn_sampler(dag="empty", reward_scales=(1.0,), reward_offsets=(0.0,), gamma=(0.3, 0.95),
+                      gamma_near=False, rewards=("team",))(rng)
+    spec["s0"] = int(rng.integers(0, spec["n_states"]))
+    return spec
+
+
+def build(spec):
+    game, policy = build_instance({k: v for k, v in spec.items() if k != "s0"})
+    g0 = dataclasses.replace(game, mu=np.eye(game.n_states)[spec["s0"]])
+    H = hessian_fd(g0, policy)
+    blocks = param_blocks(policy)
+    return {"H": H, "blocks": blocks, "N": game.n_agents,
+            "sym": {"gamma": game.gamma, "C1": 2.0, "C2": 6.0, "N": game.n_agents}}
+
+
+def max_U(ctx):
+    """max_{||u||=1} |d^2 U/dt^2| = max over agents i of ||Hessian block (i, i)||_2 (reported: the max over i)."""
+    return max(np.linalg.norm(ctx["H"][b, b], 2) for b in ctx["blocks"])
+
+
+def max_W(ctx):
+    bl = ctx["blocks"]
+    if len(bl) < 2:
+        raise NotEvaluable("W(t, s) needs two agents")
+    return max(np.linalg.norm(ctx["H"][bi, bj], 2) for a, bi in enumerate(bl) for b, bj in enumerate(bl) if a != b)
+
+
+def full(ctx):
+    return np.linalg.norm(ctx["H"], 2)
+
+
+def theorem_check(ctx):
+    g = ctx["sym"]["gamma"]
+    bound = 41 * ctx["N"] / (4 * (1 - g) ** 3)
+    return full(ctx) <= bound, f"||Hessian||_2 = {full(ctx):.4g}, bound {bound:.4g}"
+
+
+TRANSCRIPT = Transcript(
+    id="mpg:lemma-3.2/proof", paper="mpg", location="Appendix B", theorem_claim_id="mpg:lemma-3.2",
+    statement=r"\Phi_{\theta}(s) is \frac{41N}{4(1-\gamma)^3}-smooth for any state s",
+    statement_expr="41*N/(4*(1-gamma)**3)", statement_relation="<=",
+    symbols=SYMS, sample=sample, build=build, instances=4, theorem_check=theorem_check,
+    steps=[
+        Step(r"\max_{\|\|u\|_{2}=1} \left| \frac{d^{2}U(t)}{dt^{2}} \right|_{t=0} \right|", "start", max_U,
+             "U(t) := V_{theta^i + t u, theta^{-i}}(s_0)", garbled="the norm bars are doubled and unbalanced"),
+        Step(r"\leq \frac{C_{2}}{1-\gamma} + \frac{2\gamma C_{1}^{2}}{(1-\gamma)^{2}} + \frac{2\gamma^{2}C_{1}}{(1-\gamma)^{3}} + \frac{\gamma C_{2}}{(1-\gamma)^{2}}",
+             "<=", "C2/(1-gamma) + 2*gamma*C1**2/(1-gamma)**2 + 2*gamma**2*C1/(1-gamma)**3 + gamma*C2/(1-gamma)**2",
+             "the three terms bounded by Lemmas D.4, D.2 of Agarwal et al. and Lemma 4.4 of Leonardos et al."),
+        Step(r"= \frac{C_{2}}{(1-\gamma)^{2}} + \frac{2\gamma C_{1}^{2}}{(1-\gamma)^{3}}", "=",
+             "C2/(1-gamma)**2 + 2*gamma*C1**2/(1-gamma)**3", "(algebra)", given=C,
+             note="with C1 = 2, C2 = 6 the previous line is (6 + 2 gamma - 4 gamma^2)/(1-gamma)^3, this one (6 + 2 gamma)/(1-gamma)^3"),
+        Step(r"= \frac{6+2\gamma}{(1-\gamma)^{3}} \qquad (C_{1}=2, C_{2}=6)", "=", "(6+2*gamma)/(1-gamma)**3",
+             "C1 = 2, C2 = 6", given=C),
+        Step(r"\leq \frac{8}{(1-\gamma)^{3}}", "<=", "8/(1-gamma)**3", "gamma < 1"),
+        Step(r"\leq \frac{41}{4(1-\gamma)^{3}}", "<=", "41/(4*(1-gamma)**3)", "8 <= 41/4"),
+        Step(r"\max_{\|u\|=\|v\|=1} \left| \frac{d^2 W(t,s)}{dt ds} \right|_{t=0,s=0}", "start", max_W,
+             "W(t, s) := V_{theta^i + t u, theta^j + s v, theta^{-i,-j}}(s_0)"),
+        Step(r"\leq \frac{C_1^2}{1-\gamma} + \frac{\gamma C_1^2}{(1-\gamma)^2} + \frac{\gamma C_1^2}{(1-\gamma)^2} + \frac{C_2}{(1-\gamma)^2} + \frac{2\gamma C_1^2}{(1-\gamma)^3}",
+             "<=", "C1**2/(1-gamma) + gamma*C1**2/(1-gamma)**2 + gamma*C1**2/(1-gamma)**2 + C2/(1-gamma)**2 + 2*gamma*C1**2/(1-gamma)**3",
+             "the four terms bounded similarly"),
+        Step(r"= \frac{-4\gamma^2 + 2\gamma + 10}{(1-\gamma)^3} \qquad (C_1 = 2, C_2 = 6)", "=",
+             "(-4*gamma**2 + 2*gamma + 10)/(1-gamma)**3", "C1 = 2, C2 = 6", given=C),
+        Step(r"\leq \frac{41}{4(1-\gamma)^3}.", "<=", "41/(4*(1-gamma)**3)", "max of -4 g^2 + 2 g + 10 is 41/4 at g = 1/4"),
+        Step(r"\|\nabla_{\theta}^2 \Phi_{\theta}\|_2", "start", full, "the Hessian's spectral norm"),
+        Step(r"\|\nabla_{\theta}^2 \Phi_{\theta}\|_2 \leq NL", "<=", "N*41/(4*(1-gamma)**3)",
+             "Claim C.2 of Leonardos et al. with L = 41/(4(1-gamma)^3)"),
+    ],
+    notes="The first bound's simplification drops -4 gamma^2 (an '=' that is only a '<='); the lemma's constant survives.",
+)

@@ -1,0 +1,36 @@
+r"""mpg Section 4.1, proof of Proposition 4.3 (reward and transition smoothness imply game smoothness).
+
+A one-state reading with scalar symbols: M1 = M_{pi'} (applied to a nonnegative reward), M0 = M_pi,
+Rd = sum_i r^i_{pi'^i, pi^{-i}}, r1 = r_{pi'}, r0 = r_pi; kappa, nu transition and lam, mu reward
+smoothness constants.  Hypotheses are not evaluated; the printed algebra between them is.
+"""
+from verify.proofs import Step, Transcript
+
+SYMS = {"M1": "pos", "M0": "pos", "Rd": "pos", "r1": "pos", "r0": "pos", "kappa": "pos", "nu": "pos",
+        "lam": "pos", "mu": "pos"}
+
+TRANSCRIPT = Transcript(
+    id="mpg:proposition-4.3/proof", paper="mpg", location="Section 4.1, proof of Proposition 4.3",
+    theorem_claim_id="mpg:proposition-4.3",
+    statement=r"the Markov game is (\alpha = \kappa\lambda, \beta = \mu\nu)-smooth",
+    statement_expr="kappa*lam*M1*r1 - mu*nu*M0*r0", statement_relation=">=", symbols=SYMS, conclusion_step=6,
+    steps=[
+        Step(r"\sum_{i} V^{i}_{\pi^{i},\pi^{-i}}(s) = \sum_{i} M_{\pi^{i},\pi^{-i}} r^{i}_{\pi^{i},\pi^{-i}}", "start",
+             None, "V = M r", why="the deviating policies' M differ per agent; a hypothesis-level line"),
+        Step(r"\geq \sum_{i} \kappa M_{\pi}, r^{i}_{\pi^{i},\pi^{-i}} - \nu M_{\pi} r^{i}_{\pi^{i},\pi^{-i}}", ">=",
+             "kappa*M1*Rd - nu*M0*Rd", "smoothness of the transition function",
+             garbled="'M_{\\pi},' is read as M_{\\pi'} (the prime lost)"),
+        Step(r"= \kappa M_{\pi}, \sum_{i} r^{i}_{\pi^{i},\pi^{-i}} - \mu M_{\pi} \sum_{i} r^{i}_{\pi^{i},\pi^{-i}}", "=",
+             "kappa*M1*Rd - mu*M0*Rd", "linearity", garbled="'M_{\\pi},' read as M_{\\pi'}",
+             note="nu has become mu"),
+        Step(r"\geq \kappa M_{\pi}, \lambda r_{\pi}, -\mu M_{\pi} \mu r_{\pi}", ">=", None,
+             "smoothness of the reward functions", why="needs Rd >= lam r_{pi'} and Rd <= mu r_pi (hypotheses)",
+             garbled="primes lost: read as kappa M_{pi'} lam r_{pi'} - mu M_pi mu r_pi"),
+        Step(r"\kappa M_{\pi'} \lambda r_{\pi'} - \mu M_{\pi} \mu r_{\pi}", "start", "kappa*M1*lam*r1 - mu*M0*mu*r0",
+             "the previous line, transcribed"),
+        Step(r"= \kappa \lambda V_{\pi}, -\mu \nu V_{\pi}", "=", "kappa*lam*M1*r1 - mu*nu*M0*r0", "V = M r",
+             garbled="'V_{\\pi},' read as V_{\\pi'}", note="mu M mu r = mu^2 V, not mu nu V"),
+    ],
+    notes="Two slips: nu becomes mu in the second line and mu*mu becomes mu*nu in the last; with the correct "
+          "bookkeeping (-nu M_pi sum_i r^i >= -nu mu M_pi r_pi) the proposition's beta = mu nu is right.",
+)
