@@ -85,6 +85,12 @@ REGISTRY: dict[str, Claim] = {}
 CLAIM_MODULES = [
     "verify.claims.gradients",
     "verify.claims.mabn",
+    "verify.claims.smoothness",
+    "verify.claims.convergence",
+    "verify.claims.rates",
+    "verify.claims.poa",
+    "verify.claims.figures_bnac",
+    "verify.claims.figures_mpg",
 ]
 
 

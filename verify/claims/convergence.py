@@ -1,0 +1,1 @@
+"""Placeholder: claims of this group are being added."""

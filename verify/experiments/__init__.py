@@ -1,0 +1,1 @@
+"""Experiments: exact tabular policy-gradient dynamics in JAX (config in, jit-able train function out)."""
