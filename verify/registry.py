@@ -146,5 +146,5 @@ def to_json(c: Claim, r: Result) -> dict:
         "notes": r.notes,
         "paper": c.paper, "location": c.location, "statement": c.statement,
         "assumptions": c.assumptions, "domain": c.domain, "checkers": c.checkers,
-        "evidence": r.evidence, "seconds": round(r.seconds, 3),
+        "evidence": r.evidence, "seconds": round(r.seconds, 3), "group": c.group,
     }

@@ -64,6 +64,14 @@ def _fmt(x) -> str:
     return str(x)
 
 
+def _ratio(rec: dict):
+    """For a bound: the largest observed ratio of the observed quantity to the claimed bound (a value
+    above 1 refutes), when the checker reports one as ``evidence['max_ratio']``."""
+    ev = rec.get("evidence") or {}
+    x = ev.get("max_ratio")
+    return float(x) if isinstance(x, (int, float)) else None
+
+
 def markdown(records: list[dict], ctx: Context, seconds: float, proofs: list[dict] | None = None) -> str:
     counts = {}
     for r in records:
@@ -76,15 +84,15 @@ def markdown(records: list[dict], ctx: Context, seconds: float, proofs: list[dic
         "",
         "Verdicts: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + ".",
         "",
-        "| claim | verdict | as printed | instances | max error | notes |",
-        "| --- | --- | --- | --- | --- | --- |",
+        "| claim | verdict | as printed | instances | max error | max ratio to claimed | notes |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in records:
         note = (r.get("notes") or "").replace("|", "\\|").replace("\n", " ")
         if len(note) > 160:
             note = note[:157] + "..."
         lines.append(f"| `{r['id']}` | **{r['verdict']}** | {'yes' if r['as_printed'] else 'no'} | "
-                     f"{r['checked_instances']} | {_fmt(r['max_error'])} | {note} |")
+                     f"{r['checked_instances']} | {_fmt(r['max_error'])} | {_fmt(_ratio(r))} | {note} |")
     lines += ["", "## Claims refuted as printed", ""]
     any_ref = False
     for r in records:
@@ -104,6 +112,16 @@ def markdown(records: list[dict], ctx: Context, seconds: float, proofs: list[dic
                       f"What changed: {r['corrected']['what_changed']}", ""]
     if not any_ref:
         lines += ["None in this run.", ""]
+    figs = [r for r in records if r.get("group") == "figures" and "/" in r["id"]
+            and not r["id"].endswith("/corrected")]
+    if figs:
+        lines += ["## The papers' statements about their figures, in the reproduction", "",
+                  "| statement | held? | what the reproduction shows |", "| --- | --- | --- |"]
+        for r in figs:
+            held = {"verified": "held", "refuted": "did not hold"}.get(r["verdict"], r["verdict"])
+            note = (r.get("notes") or "").replace("|", "\\|").replace("\n", " ")[:200]
+            lines.append(f"| `{r['id']}`: {r['statement']} | **{held}** | {note} |")
+        lines.append("")
     lines += ["## Evidence per claim", ""]
     for r in records:
         lines += [f"### `{r['id']}`", "", f"- location: {r['paper']}, {r['location']}",
