@@ -41,6 +41,8 @@ def test_check_json_and_reproduce_command():
     (["check", "bnac:lemma-5.1", "--instance", '{"reward_offset": NaN}'], "NaN"),
     (["check", "bnac:lemma-5.1", "--instance", "{oops"], "JSON"),
     (["frobnicate"], "invalid choice"),
+    (["figures", "no:figure-9"], "unknown figure id"),
+    (["figures", "--profile", "huge"], "invalid choice"),
 ])
 def test_bad_input_one_line_exit_2(args, needle):
     p = run(*args)
