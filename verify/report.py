@@ -68,8 +68,18 @@ def _ratio(rec: dict):
     """For a bound: the largest observed ratio of the observed quantity to the claimed bound (a value
     above 1 refutes), when the checker reports one as ``evidence['max_ratio']``."""
     ev = rec.get("evidence") or {}
-    x = ev.get("max_ratio")
-    return float(x) if isinstance(x, (int, float)) else None
+    for key in RATIO_KEYS:
+        x = ev.get(key)
+        if isinstance(x, (int, float)) and not isinstance(x, bool):
+            return float(x)
+    x = ev.get("min_slack_T_over_first_hit")  # iteration counts: first iteration reaching eps / T
+    if isinstance(x, (int, float)) and x > 0:
+        return 1.0 / float(x)
+    return None
+
+
+#: evidence keys under which checkers report observed / claimed (a value above 1 refutes)
+RATIO_KEYS = ("max_ratio", "largest_ratio_observed_over_bound", "max_ratio_gap_over_bound_at_M_lower")
 
 
 def markdown(records: list[dict], ctx: Context, seconds: float, proofs: list[dict] | None = None) -> str:
