@@ -39,7 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     fg = sub.add_parser("figures", help="reproduce the papers' figures (tidy CSV + PNG + statements)")
     fg.add_argument("ids", nargs="*", metavar="ID", help="figure ids (default: all)")
     fg.add_argument("--profile", choices=PROFILES, default="paper")
-    fg.add_argument("--out", default="results/figures")
+    fg.add_argument("--out", default=None, help="output folder (default: results/figures in the project)")
     fg.add_argument("--json", action="store_true")
     return p
 
@@ -122,8 +122,9 @@ def _run(args) -> int:
                 print(f"{r['id']:36s} steps={len(r['steps']):3d} first failure: {where}")
         return 0
     if args.cmd == "figures":
-        from .experiments.registry import figures as _figures
+        from .experiments.registry import RESULTS_DIR, figures as _figures
         table = _figures()
+        args.out = args.out or RESULTS_DIR
         ids = args.ids or list(table)
         for i in ids:  # unknown ids fail before any work
             if i not in table:

@@ -5,6 +5,12 @@ Each experiments module that reproduces figures exposes ``FIGURES``; the dict a 
 from __future__ import annotations
 
 import importlib
+import os
+
+#: where ``verify figures`` writes by default (tidy CSVs, PNGs, per-run CSVs that later runs resume from);
+#: paper- and deep-profile claim checks reuse the runs saved there instead of recomputing them
+RESULTS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
+                           "results", "figures")
 
 FIGURE_MODULES = ["verify.experiments.bnac_figures", "verify.experiments.mpg_figures"]
 
