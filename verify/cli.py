@@ -135,7 +135,10 @@ def _run(args) -> int:
             out[i] = res
             if not args.json:
                 print(f"{i}: written to {args.out}")
-                for st in (res or {}).get("statements", []):
+                sts = (res or {}).get("statements", [])
+                if isinstance(sts, dict):  # id -> record
+                    sts = [dict(v, id=k) for k, v in sts.items()]
+                for st in sts:
                     held = st.get("held")
                     mark = "held" if held is True else "did not hold" if held is False else str(held)
                     print(f"    [{mark}] {st.get('id', '')} {st.get('text', st.get('statement', ''))}")

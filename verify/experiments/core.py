@@ -1,0 +1,378 @@
+r"""Exact, compiled policy-gradient engine for bnac's Coordination Game (bnac Sec. 7.1, App. B.1).
+
+Everything is JAX, float64, pure and jit/vmap-friendly.  Shapes for N agents, S = A = 2^N:
+
+* states s = (s^1, ..., s^N) and joint actions a = (a^1, ..., a^N) are indexed by their bits in
+  C order (agent 0 is the most significant bit), as in ``verify.games.coordination_game``;
+* ``q[a^i, s'^i]`` the local transition, P(s'^i = 0 | a^i = 0) = 1 - eps, P(s'^i = 0 | a^i = 1) = eps;
+* the global transition factors and does not depend on s:
+
+      P(s' | s, a) = prod_i q[a^i, s'^i]                                                 (Sec. 7.1)
+
+  so sum_{s'} P(s'|a) X(s') is computed by contracting one agent axis at a time (N contractions of
+  cost 2 * 2^N each), never by building the S x A x S tensor;
+* ``r[s]`` the team reward of Algorithm 1 (a function of the state only); ``mu`` uniform.
+
+Policies are tabular softmax BN policies (bnac Eq. (1)) with the harness' parameter layout
+(``verify.policies.BNPolicy``): ``thetas[i]`` has shape (S, 2, ..., 2, 2), one axis per parent of
+agent i in increasing agent order and then agent i's own action; ``parents[i]`` is the sorted tuple of
+agent i's parents (edge j -> i: j is a parent of i, bnrate Sec. 3).
+
+Values use the papers' *unnormalized* discounted visitation d^pi_mu(s) = sum_t gamma^t Pr(s_t = s)
+(bnac Sec. 3), which sums to 1/(1-gamma).
+"""
+from __future__ import annotations
+
+import math
+from typing import NamedTuple, Sequence
+
+import jax
+
+jax.config.update("jax_enable_x64", True)
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+
+from ..errors import InputError  # noqa: E402
+
+__all__ = ["CoordGame", "coord_game", "n_agents_of", "expect_next", "push_forward", "local_policies",
+           "joint_policy", "product_joint", "evaluate", "value_mu", "optimal_value", "poa",
+           "parent_marginal", "parent_visitation", "min_parent_visitation", "best_response_value",
+           "nash_gaps", "nash_gap", "dag_parents", "theta_shapes", "init_thetas"]
+
+
+class CoordGame(NamedTuple):
+    """The Coordination Game in factored form (a pytree of arrays; n_agents is also read off shapes)."""
+    n_agents: int
+    q: jnp.ndarray      # (2, 2)  q[a^i, s'^i]
+    r: jnp.ndarray      # (S,)    team reward r(s), Algorithm 1
+    mu: jnp.ndarray     # (S,)    initial distribution, uniform (Table 1)
+    gamma: float        # discount, 0.95 (Table 1)
+
+
+def _alg1_reward(bits: Sequence[int]) -> float:
+    """bnac Algorithm 1 (App. B.1.1): team reward of a state given by its N local bits."""
+    n = len(bits)
+    bound = 1 if n in (2, 3) else 2  # difference_bound
+    c0 = sum(1 for x in bits if x == 0)
+    c1 = n - c0
+    if abs(c0 - c1) <= bound:
+        return 1.0 if c0 < c1 else 0.0
+    return 3.0 if c0 > c1 else 2.0
+
+
+def coord_game(N: int, eps: float = 0.1, gamma: float = 0.95) -> CoordGame:
+    """bnac's Coordination Game with N agents (Sec. 7.1; Table 1: eps = 0.1, gamma = 0.95, mu uniform)."""
+    if not isinstance(N, (int, np.integer)) or N < 1:
+        raise InputError(f"the Coordination Game needs an integer N >= 1, got {N!r}")
+    if N > 16:
+        raise InputError(f"N = {N} is too large for the exact tabular engine (S = A = 2^N); use N <= 16")
+    if not 0.0 <= eps <= 1.0:
+        raise InputError(f"eps must lie in [0, 1], got {eps}")
+    if not 0.0 <= gamma < 1.0:
+        raise InputError(f"gamma must lie in [0, 1), got {gamma}")
+    S = 2 ** N
+    bits = np.array(list(np.ndindex(*(2,) * N)), dtype=int).reshape(S, N)
+    r = np.array([_alg1_reward(b) for b in bits])
+    q = np.array([[1.0 - eps, eps], [eps, 1.0 - eps]])
+    return CoordGame(int(N), jnp.asarray(q), jnp.asarray(r), jnp.full(S, 1.0 / S), float(gamma))
+
+
+def n_agents_of(game: CoordGame) -> int:
+    """N read off the (static) shape of r, so that it stays a Python int under jit."""
+    S = game.r.shape[0]
+    N = int(round(math.log2(S)))
+    if 2 ** N != S:
+        raise InputError(f"the reward vector must have 2^N entries, got {S}")
+    return N
+
+
+# ------------------------------------------------------------------------------------------------
+# factored transitions
+# ------------------------------------------------------------------------------------------------
+def expect_next(game: CoordGame, X: jnp.ndarray) -> jnp.ndarray:
+    r"""(E X)[..., a] = sum_{s'} P(s'|a) X[..., s'] = sum_{s'} prod_i q[a^i, s'^i] X[..., s'],  (..., S) -> (..., A).
+
+    One agent axis at a time: contracting the leading agent axis and appending the result at the end
+    cycles the N axes back to their order after N steps."""
+    N = n_agents_of(game)
+    batch = X.shape[:-1]
+    Y = X.reshape(batch + (2,) * N)
+    nb = len(batch)
+    for _ in range(N):
+        Y = jnp.tensordot(Y, game.q, axes=([nb], [1]))  # sum_{s'^i} X[.., s'^i, ..] q[a^i, s'^i] -> a^i last
+    return Y.reshape(batch + (2 ** N,))
+
+
+def push_forward(game: CoordGame, Y: jnp.ndarray) -> jnp.ndarray:
+    r"""(Y P)[..., s'] = sum_a Y[..., a] prod_i q[a^i, s'^i],  (..., A) -> (..., S) (the adjoint of expect_next)."""
+    N = n_agents_of(game)
+    batch = Y.shape[:-1]
+    Z = Y.reshape(batch + (2,) * N)
+    nb = len(batch)
+    for _ in range(N):
+        Z = jnp.tensordot(Z, game.q, axes=([nb], [0]))
+    return Z.reshape(batch + (2 ** N,))
+
+
+# ------------------------------------------------------------------------------------------------
+# policies
+# ------------------------------------------------------------------------------------------------
+def dag_parents(dag, N: int) -> tuple[tuple[int, ...], ...]:
+    """Parent tuples from a name ('uncorrelated' = empty DAG, 'line' = i-1 -> i, 'full' = j -> i for all
+    j < i, bnac Sec. 7.2), a ``verify.policies.DAG`` or explicit parent lists; checked acyclic."""
+    from ..policies import DAG
+    if isinstance(dag, str):
+        table = {"uncorrelated": DAG.empty, "empty": DAG.empty, "product": DAG.empty,
+                 "line": DAG.line, "full": DAG.full}
+        if dag not in table:
+            raise InputError(f"unknown DAG {dag!r}; choose from uncorrelated, line, full or give parent lists")
+        return table[dag](N).parents
+    if isinstance(dag, DAG):
+        d = dag
+    else:
+        d = DAG.from_parents(dag)
+    if d.n != N:
+        raise InputError(f"the DAG has {d.n} agents, the game {N}")
+    return d.parents
+
+
+def theta_shapes(parents, S: int) -> list[tuple[int, ...]]:
+    return [(S,) + (2,) * len(ps) + (2,) for ps in parents]
+
+
+def init_thetas(key, parents, S: int, scale: float = 1.0):
+    """theta^i_{s, a^{P^i}, a^i} ~ scale * N(0, 1), i.i.d. (one key split per agent)."""
+    keys = jax.random.split(key, len(parents))
+    return tuple(scale * jax.random.normal(k, shp) for k, shp in zip(keys, theta_shapes(parents, S)))
+
+
+def local_policies(thetas) -> tuple:
+    """pi^i(a^i | s, a^{P^i}) = softmax_{a^i} theta^i_{s, a^{P^i}, .}   (bnac Eq. (1))."""
+    return tuple(jax.nn.softmax(t, axis=-1) for t in thetas)
+
+
+def _expand(local: jnp.ndarray, ps: Sequence[int], i: int, N: int) -> jnp.ndarray:
+    """A table over (s, a^{P^i}, a^i) broadcast onto the joint grid (S, 2, ..., 2)."""
+    own = list(ps) + [i]
+    order = sorted(own)
+    t = jnp.transpose(local, [0] + [1 + own.index(j) for j in order])
+    return t.reshape((local.shape[0],) + tuple(2 if j in own else 1 for j in range(N)))
+
+
+def joint_from_locals(locs, parents) -> jnp.ndarray:
+    """pi(a|s) = prod_i pi^i(a^i | s, a^{P^i})   (bnac Eq. (1)),  shape (S, A)."""
+    N = len(parents)
+    S = locs[0].shape[0]
+    pi = jnp.ones((S,) + (2,) * N)
+    for i, (loc, ps) in enumerate(zip(locs, parents)):
+        pi = pi * _expand(loc, ps, i, N)
+    return pi.reshape(S, 2 ** N)
+
+
+def joint_policy(thetas, parents) -> jnp.ndarray:
+    """The joint policy of a softmax BN policy, (S, A)."""
+    parents = tuple(tuple(int(j) for j in ps) for ps in parents)
+    return joint_from_locals(local_policies(thetas), parents)
+
+
+def product_joint(local: jnp.ndarray) -> jnp.ndarray:
+    """pi(a|s) = prod_i pi^i(a^i|s) from local (N, S, 2), shape (S, A)."""
+    N = local.shape[0]
+    return joint_from_locals([local[i] for i in range(N)], tuple(() for _ in range(N)))
+
+
+# ------------------------------------------------------------------------------------------------
+# evaluation
+# ------------------------------------------------------------------------------------------------
+def _P_pi(game: CoordGame, pi: jnp.ndarray) -> jnp.ndarray:
+    """P_pi[s, s'] = sum_a pi(a|s) P(s'|a)."""
+    return push_forward(game, pi)
+
+
+#: systems up to this size are solved by Gauss-Jordan elimination written in jnp (see ``solve``)
+GJ_MAX = 64
+
+
+def _gauss_jordan(M: jnp.ndarray, b: jnp.ndarray) -> jnp.ndarray:
+    """x = M^{-1} b by Gauss-Jordan elimination without pivoting, one pivot per step of a fori_loop.
+    Used for M = I - gamma P_pi (or its transpose), strictly diagonally dominant, for which no pivoting
+    is needed and elimination is stable (Schur complements stay diagonally dominant)."""
+    S = M.shape[0]
+
+    def body(k, c):
+        M, b = c
+        piv = M[k, k]
+        row = M[k] / piv
+        bk = b[k] / piv
+        f = M[:, k].at[k].set(0.0)
+        M = (M - f[:, None] * row[None, :]).at[k].set(row)
+        b = (b - f * bk).at[k].set(bk)
+        return M, b
+
+    return jax.lax.fori_loop(0, S, body, (M, b))[1]
+
+
+def solve(M: jnp.ndarray, b: jnp.ndarray, method: str = "auto") -> jnp.ndarray:
+    """M^{-1} b.  ``auto``: Gauss-Jordan in jnp for S <= GJ_MAX, LAPACK (jnp.linalg.solve) above;
+    ``lapack``: always LAPACK.  (Batched LAPACK calls issued concurrently from vmapped, independent
+    branches were seen to hang XLA:CPU with jaxlib 0.10.2; the metrics use ``auto``, the gradient
+    dynamics, one solve per step, use ``lapack``.)"""
+    if method == "lapack" or M.shape[0] > GJ_MAX:
+        return jnp.linalg.solve(M, b)
+    return _gauss_jordan(M, b)
+
+
+def value(game: CoordGame, pi: jnp.ndarray, method: str = "auto") -> jnp.ndarray:
+    """V_pi = (I - gamma P_pi)^{-1} r   (r depends on s only, so r_pi = r)."""
+    S = game.r.shape[0]
+    return solve(jnp.eye(S) - game.gamma * _P_pi(game, pi), game.r, method)
+
+
+def value_mu(game: CoordGame, pi: jnp.ndarray, method: str = "auto") -> jnp.ndarray:
+    """J(pi) = V_pi(mu) = mu^T V_pi."""
+    return game.mu @ value(game, pi, method)
+
+
+def evaluate(game: CoordGame, pi: jnp.ndarray) -> dict:
+    r"""V_pi(s), Q_pi(s, a) = r(s) + gamma sum_{s'} P(s'|a) V_pi(s'), the unnormalized visitation
+    d^pi_mu = mu^T (I - gamma P_pi)^{-1} (bnac Sec. 3; sums to 1/(1-gamma)) and J = mu^T V_pi."""
+    S = game.r.shape[0]
+    M = jnp.eye(S) - game.gamma * _P_pi(game, pi)
+    V = solve(M, game.r)
+    Q = game.r[:, None] + game.gamma * expect_next(game, V)[None, :]
+    d = solve(M.T, game.mu)
+    return {"V": V, "Q": Q, "d": d, "J": game.mu @ V}
+
+
+def optimal_value(game: CoordGame) -> jnp.ndarray:
+    r"""J* = max_pi V_pi(mu), exactly.
+
+    Because r depends on s only and P(.|s, a) does not depend on s, Q*(s, a) = r(s) + gamma (E V*)(a)
+    has the same maximizer a* for every s, so V*(s) = r(s) + gamma c with
+    c = max_a sum_{s'} P(s'|a) V*(s') = max_a (E r)(a) + gamma c, i.e.
+
+        c = max_a (E r)(a) / (1 - gamma),    J* = mu^T r + gamma c.
+
+    (Tested against policy iteration on the dense game, ``verify.evaluation.optimal_value_mu``.)"""
+    c = jnp.max(expect_next(game, game.r)) / (1.0 - game.gamma)
+    return game.mu @ game.r + game.gamma * c
+
+
+def poa(game: CoordGame, pi: jnp.ndarray) -> jnp.ndarray:
+    """POA = V_pi(mu) / max_pi V_pi(mu)   (bnac Sec. 7.1)."""
+    return value_mu(game, pi) / optimal_value(game)
+
+
+# ------------------------------------------------------------------------------------------------
+# visitation of augmented states (Assumption 5.6)
+# ------------------------------------------------------------------------------------------------
+def parent_marginal(pi: jnp.ndarray, ps: Sequence[int], N: int) -> jnp.ndarray:
+    """m(a^{P^i} | s) = sum_{a^{-P^i}} pi(a^{-P^i}, a^{P^i} | s), shape (S, 2, ..., 2) (parents sorted)."""
+    S = pi.shape[0]
+    grid = pi.reshape((S,) + (2,) * N)
+    other = [j for j in range(N) if j not in ps]
+    # transpose then reduce one flat axis (keeps every array's rank <= 3 under vmap)
+    t = jnp.transpose(grid, [0] + [1 + j for j in ps] + [1 + j for j in other])
+    return t.reshape(S, 2 ** len(ps), 2 ** len(other)).sum(-1).reshape((S,) + (2,) * len(ps))
+
+
+def parent_visitation(game: CoordGame, pi: jnp.ndarray, ps: Sequence[int], d=None) -> jnp.ndarray:
+    r"""d^pi_mu(s, a^{P^i}) := d^pi_mu(s) sum_{a^{-P^i}} pi(a^{-P^i}, a^{P^i}|s)  (bnac Lemma 5.1, Assumption 5.6)."""
+    N = n_agents_of(game)
+    if d is None:
+        d = evaluate(game, pi)["d"]
+    m = parent_marginal(pi, ps, N)
+    return d.reshape((-1,) + (1,) * (m.ndim - 1)) * m
+
+
+def min_parent_visitation(game: CoordGame, pi: jnp.ndarray, parents, d=None) -> jnp.ndarray:
+    """min over agents with at least one parent, states and parent actions of d(s, a^{P^i})
+    (Assumption 5.6 asks for it to stay positive); +inf for the empty DAG."""
+    if d is None:
+        d = evaluate(game, pi)["d"]
+    out = jnp.asarray(jnp.inf, dtype=d.dtype)
+    for ps in parents:
+        if len(ps):
+            out = jnp.minimum(out, jnp.min(parent_visitation(game, pi, ps, d)))
+    return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Nash gap with BN best responses
+# ------------------------------------------------------------------------------------------------
+def best_response_value(game: CoordGame, thetas, parents, i: int, max_iter: int = 64):
+    r"""max over pibar^i(a^i | s, a^{P^i}) of V_{pibar^i, pi^{-i}}(mu), the other agents' conditionals fixed.
+
+    Agent i's problem is an MDP over the augmented state (s, a^{P^i}) (bnac Sec. 5.1): the parents'
+    marginal m(a^{P^i}|s) and the conditionals w(a^{rest} | s, a^{P^i}, a^i) of the other agents do not
+    depend on pibar^i.  With r = r(s) and P independent of s, its value is a function of s alone,
+    W(s) = r(s) + gamma sum_{a^{P^i}} m(a^{P^i}|s) max_{a^i} G(s, a^{P^i}, a^i),
+    G(s, a^{P^i}, a^i) = sum_{rest} w(rest | s, a^{P^i}, a^i) (E W)(a).  Policy iteration: evaluate a
+    deterministic pibar^i by one S x S solve (W = V of the joint policy with pi^i replaced), improve by
+    argmax_{a^i} G, starting from the greedy response to V_pi; stop when no augmented state improves by
+    more than 1e-12 (1 + |G|), at most ``max_iter`` rounds.  Returns (value at mu, converged
+    flag, rounds used); a False flag means the value is a lower bound of the best response."""
+    N = n_agents_of(game)
+    ps = tuple(parents[i])
+    own = list(ps) + [i]                                     # (parents in order, then i)
+    rest = [j for j in range(N) if j not in own]
+    S = game.r.shape[0]
+    n_p, n_r = 2 ** len(ps), 2 ** len(rest)
+    locs = list(local_policies(thetas))
+    locs_u = list(locs)
+    locs_u[i] = jnp.full_like(locs[i], 0.5)
+    # pi with uniform pi^i, laid out as (s, (a^{P^i}, a^i), a^{rest}): every array here has rank <= 3
+    pu = joint_from_locals(locs_u, parents).reshape((S,) + (2,) * N)
+    pu = jnp.transpose(pu, [0] + [1 + j for j in own] + [1 + j for j in rest]).reshape(S, 2 * n_p, n_r)
+    den = pu.sum(axis=-1)                                               # 1/2 m(a^{P^i}|s)
+
+    def G_of(W):
+        EW = expect_next(game, W).reshape((2,) * N)
+        EW = jnp.transpose(EW, own + rest).reshape(1, 2 * n_p, n_r)
+        num = (pu * EW).sum(axis=-1)
+        G = jnp.where(den > 0, num / jnp.where(den > 0, den, 1.0), 0.0)
+        return G.reshape(S, n_p, 2)                                     # G(s, a^{P^i}, a^i)
+
+    def evaluate_det(x):
+        # x: (S, 2^{|P^i|}) in {0, 1}: pibar^i = one-hot(x)
+        loc = jax.nn.one_hot(x, 2, dtype=pu.dtype).reshape(locs[i].shape)
+        ls = list(locs)
+        ls[i] = loc
+        return value(game, joint_from_locals(ls, parents))
+
+    W0 = value(game, joint_from_locals(locs, parents))
+    x0 = jnp.argmax(G_of(W0), axis=-1)
+
+    def cond(c):
+        return jnp.logical_and(~c[2], c[3] < max_iter)
+
+    def body(c):
+        x, _, _, k = c
+        W = evaluate_det(x)
+        G = G_of(W)
+        cur = jnp.take_along_axis(G, x[..., None], axis=-1)[..., 0]
+        improve = G.max(axis=-1) > cur + 1e-12 * (1.0 + jnp.abs(cur))
+        return jnp.where(improve, jnp.argmax(G, axis=-1), x), W, ~improve.any(), k + 1
+
+    # (for S <= GJ_MAX the loop body is LAPACK-free; see ``solve``)
+    x, W, done, k = jax.lax.while_loop(cond, body, (x0, W0, jnp.array(False), jnp.array(0)))
+    return game.mu @ W, done, k
+
+
+def nash_gaps(game: CoordGame, thetas, parents, max_iter: int = 64):
+    """Per agent: max_{pibar^i} V_{pibar^i, pi^{-i}}(mu) - V_pi(mu); also whether every best response converged."""
+    parents = tuple(tuple(int(j) for j in ps) for ps in parents)
+    J = value_mu(game, joint_policy(thetas, parents))
+    gaps, ok = [], jnp.array(True)
+    for i in range(len(parents)):
+        br, done, _ = best_response_value(game, thetas, parents, i, max_iter)
+        gaps.append(br - J)
+        ok = ok & done
+    return jnp.stack(gaps), ok
+
+
+def nash_gap(game: CoordGame, thetas, parents, max_iter: int = 64) -> jnp.ndarray:
+    """Nash-gap(pi) := max_i (max_{pi^i} V_{pi^i, pi^{-i}}(mu) - V_pi(mu))   (bnac Sec. 7.1),
+    pi^i ranging over agent i's BN conditionals pi^i(a^i | s, a^{P^i})."""
+    return nash_gaps(game, thetas, parents, max_iter)[0].max()
+# CORE_API_READY
