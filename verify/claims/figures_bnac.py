@@ -30,7 +30,10 @@ def figure3_run(ctx: Context) -> dict:
         inst = dict(ctx.instance or {})
         over = {k: inst[k] for k in ("seeds", "iterations", "metrics_every") if k in inst}
         Ns = tuple(inst["Ns"]) if "Ns" in inst else None
-        run = B.collect(ctx.profile, None, Ns=Ns, seed0=int(inst.get("seed0", ctx.seed)),
+        # paper/deep without overrides: resume from the runs `verify figures` saved (results/figures)
+        from ..experiments.registry import RESULTS_DIR
+        out = RESULTS_DIR if ctx.profile != "quick" and not inst else None
+        run = B.collect(ctx.profile, out, Ns=Ns, seed0=int(inst.get("seed0", ctx.seed)),
                         eta=float(inst.get("eta", 1.0)), prof_override=over, log=None)
         _RUNS[key] = {"run": run, "statements": {s["slug"]: s for s in B.statements(run)}}
     return _RUNS[key]
