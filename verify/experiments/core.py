@@ -89,29 +89,38 @@ def n_agents_of(game: CoordGame) -> int:
 # ------------------------------------------------------------------------------------------------
 # factored transitions
 # ------------------------------------------------------------------------------------------------
-def expect_next(game: CoordGame, X: jnp.ndarray) -> jnp.ndarray:
-    r"""(E X)[..., a] = sum_{s'} P(s'|a) X[..., s'] = sum_{s'} prod_i q[a^i, s'^i] X[..., s'],  (..., S) -> (..., A).
-
-    One agent axis at a time: contracting the leading agent axis and appending the result at the end
-    cycles the N axes back to their order after N steps."""
+def _blocks(game: CoordGame):
+    """The transition matrix K[a, s'] = prod_i q[a^i, s'^i] = kron(q, ..., q) (C order) split as
+    K = kron(K_1, K_2) with K_1 the Kronecker product of the first floor(N/2) agents' q and K_2 of the rest:
+    two small dense factors, so that applying K is two matrix products (no S x A x S tensor, no per-agent
+    transposes)."""
     N = n_agents_of(game)
+    n1 = N // 2
+    K1, K2 = jnp.ones((1, 1)), jnp.ones((1, 1))
+    for _ in range(n1):
+        K1 = jnp.kron(K1, game.q)
+    for _ in range(N - n1):
+        K2 = jnp.kron(K2, game.q)
+    return K1, K2
+
+
+def expect_next(game: CoordGame, X: jnp.ndarray) -> jnp.ndarray:
+    r"""(E X)[..., a] = sum_{s'} P(s'|a) X[..., s'] = sum_{s'} prod_i q[a^i, s'^i] X[..., s'],  (..., S) -> (..., A),
+    computed as K_1 X K_2^T on the (first agents, last agents) split of s' (``_blocks``)."""
+    K1, K2 = _blocks(game)
     batch = X.shape[:-1]
-    Y = X.reshape(batch + (2,) * N)
-    nb = len(batch)
-    for _ in range(N):
-        Y = jnp.tensordot(Y, game.q, axes=([nb], [1]))  # sum_{s'^i} X[.., s'^i, ..] q[a^i, s'^i] -> a^i last
-    return Y.reshape(batch + (2 ** N,))
+    Y = X.reshape(batch + (K1.shape[1], K2.shape[1]))
+    Y = jnp.einsum("...cd,ac,bd->...ab", Y, K1, K2)
+    return Y.reshape(batch + (K1.shape[0] * K2.shape[0],))
 
 
 def push_forward(game: CoordGame, Y: jnp.ndarray) -> jnp.ndarray:
     r"""(Y P)[..., s'] = sum_a Y[..., a] prod_i q[a^i, s'^i],  (..., A) -> (..., S) (the adjoint of expect_next)."""
-    N = n_agents_of(game)
+    K1, K2 = _blocks(game)
     batch = Y.shape[:-1]
-    Z = Y.reshape(batch + (2,) * N)
-    nb = len(batch)
-    for _ in range(N):
-        Z = jnp.tensordot(Z, game.q, axes=([nb], [0]))
-    return Z.reshape(batch + (2 ** N,))
+    Z = Y.reshape(batch + (K1.shape[0], K2.shape[0]))
+    Z = jnp.einsum("...ab,ac,bd->...cd", Z, K1, K2)
+    return Z.reshape(batch + (K1.shape[1] * K2.shape[1],))
 
 
 # ------------------------------------------------------------------------------------------------
