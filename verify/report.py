@@ -126,10 +126,18 @@ def markdown(records: list[dict], ctx: Context, seconds: float, proofs: list[dic
             and not r["id"].endswith("/corrected")]
     if figs:
         lines += ["## The papers' statements about their figures, in the reproduction", "",
+                  f"At profile `{ctx.profile}` (`python -m verify figures --profile paper` writes the paper-scale "
+                  "figures; `--profile paper` on a report or a check re-judges the statements on them).", "",
                   "| statement | held? | what the reproduction shows |", "| --- | --- | --- |"]
         for r in figs:
             held = {"verified": "held", "refuted": "did not hold"}.get(r["verdict"], r["verdict"])
-            note = (r.get("notes") or "").replace("|", "\\|").replace("\n", " ")[:200]
+            note = r.get("notes") or ""
+            ev = r.get("evidence") or {}
+            nums = ev.get("details", ev.get("numbers"))
+            if nums is not None and len(note) < 40:
+                note = f"{note} {json.dumps(nums, default=float)}"
+            note = note.replace("|", "\\|").replace("\n", " ")
+            note = note if len(note) <= 300 else note[:297] + "..."
             lines.append(f"| `{r['id']}`: {r['statement']} | **{held}** | {note} |")
         lines.append("")
     lines += ["## Evidence per claim", ""]
