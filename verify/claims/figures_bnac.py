@@ -145,11 +145,7 @@ def check_gap_median(ctx: Context) -> Result:
         nums[f"N{N}/{dag}"] = {"median_gap_0": g0, "median_gap_T": gT, "mean_gap_T": float(np.nanmean(r["nash_gap"][:, -1])),
                                "held": ok}
         held &= ok
-    return Result("verified" if held else "refuted", checked_instances=_n_runs(run),
-                  counterexample=None if held else {"instance": _instance_of(run), "numbers": nums},
-                  reproduce=None if held else _reproduce("bnac:figure-3/nash-gap-to-zero/median", _instance_of(run)),
-                  notes="median Nash gap close to zero on every configuration" if held else "did not hold",
-                  evidence={"numbers": nums})
+    return _verdict_of(run, "bnac:figure-3/nash-gap-to-zero/median", held, nums)
 
 
 @claim(id="bnac:figure-3/line-similar-n2-n5-poor-n3/corrected", paper="bnac", location="Sec. 7.3",

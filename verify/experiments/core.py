@@ -33,6 +33,7 @@ import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
 from ..errors import InputError  # noqa: E402
+from ..games import coordination_reward  # noqa: E402
 
 __all__ = ["CoordGame", "coord_game", "n_agents_of", "expect_next", "push_forward", "local_policies",
            "joint_policy", "product_joint", "evaluate", "value_mu", "optimal_value", "poa",
@@ -49,17 +50,6 @@ class CoordGame(NamedTuple):
     gamma: float        # discount, 0.95 (Table 1)
 
 
-def _alg1_reward(bits: Sequence[int]) -> float:
-    """bnac Algorithm 1 (App. B.1.1): team reward of a state given by its N local bits."""
-    n = len(bits)
-    bound = 1 if n in (2, 3) else 2  # difference_bound
-    c0 = sum(1 for x in bits if x == 0)
-    c1 = n - c0
-    if abs(c0 - c1) <= bound:
-        return 1.0 if c0 < c1 else 0.0
-    return 3.0 if c0 > c1 else 2.0
-
-
 def coord_game(N: int, eps: float = 0.1, gamma: float = 0.95) -> CoordGame:
     """bnac's Coordination Game with N agents (Sec. 7.1; Table 1: eps = 0.1, gamma = 0.95, mu uniform)."""
     if not isinstance(N, (int, np.integer)) or N < 1:
@@ -72,7 +62,7 @@ def coord_game(N: int, eps: float = 0.1, gamma: float = 0.95) -> CoordGame:
         raise InputError(f"gamma must lie in [0, 1), got {gamma}")
     S = 2 ** N
     bits = np.array(list(np.ndindex(*(2,) * N)), dtype=int).reshape(S, N)
-    r = np.array([_alg1_reward(b) for b in bits])
+    r = np.array([coordination_reward(b) for b in bits])  # bnac Algorithm 1 (App. B.1.1)
     q = np.array([[1.0 - eps, eps], [eps, 1.0 - eps]])
     return CoordGame(int(N), jnp.asarray(q), jnp.asarray(r), jnp.full(S, 1.0 / S), float(gamma))
 

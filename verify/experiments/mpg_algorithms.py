@@ -61,15 +61,20 @@ DEFAULTS = {
 }
 
 
+def merge_config(defaults: dict, config: dict, algorithms) -> dict:
+    """``defaults`` updated with ``config``; unknown keys and algorithms are one-line InputErrors."""
+    unknown = set(config) - set(defaults)
+    if unknown:
+        raise InputError(f"unknown configuration keys {sorted(unknown)}; known: {sorted(defaults)}")
+    c = dict(defaults, **config)
+    if c["algorithm"] not in algorithms:
+        raise InputError(f"unknown algorithm {c['algorithm']!r}; choose from {', '.join(algorithms)}")
+    return c
+
+
 def full_config(config: dict) -> dict:
     """DEFAULTS updated with ``config``; validated (one-line InputError on bad input)."""
-    unknown = set(config) - set(DEFAULTS)
-    if unknown:
-        raise InputError(f"unknown configuration keys {sorted(unknown)}; known: {sorted(DEFAULTS)}")
-    c = dict(DEFAULTS)
-    c.update(config)
-    if c["algorithm"] not in ALGORITHMS:
-        raise InputError(f"unknown algorithm {c['algorithm']!r}; choose from {', '.join(ALGORITHMS)}")
+    c = merge_config(DEFAULTS, config, ALGORITHMS)
     if not (isinstance(c["N"], (int, np.integer)) and 1 <= c["N"] <= 12):
         raise InputError(f"N must be an integer in 1..12, got {c['N']!r}")
     if int(c["T"]) < 0 or int(c["n_init"]) < 1:

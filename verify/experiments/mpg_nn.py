@@ -30,7 +30,7 @@ import optax  # noqa: E402
 
 from ..errors import InputError  # noqa: E402
 from . import core  # noqa: E402
-from .mpg_algorithms import metrics_batch, potential  # noqa: E402
+from .mpg_algorithms import merge_config, metrics_batch, potential  # noqa: E402
 
 ALGORITHMS = ("nn-pg", "nn-adam")
 
@@ -41,13 +41,7 @@ DEFAULTS = {"N": 2, "algorithm": "nn-pg", "T": 400, "eta": 1.0, "lr": 1e-3, "n_i
 
 
 def full_config(config: dict) -> dict:
-    unknown = set(config) - set(DEFAULTS)
-    if unknown:
-        raise InputError(f"unknown configuration keys {sorted(unknown)}; known: {sorted(DEFAULTS)}")
-    c = dict(DEFAULTS)
-    c.update(config)
-    if c["algorithm"] not in ALGORITHMS:
-        raise InputError(f"unknown algorithm {c['algorithm']!r}; choose from {', '.join(ALGORITHMS)}")
+    c = merge_config(DEFAULTS, config, ALGORITHMS)
     if c["act"] not in ("relu", "tanh") or c["init"] not in ("normal", "torch"):
         raise InputError("act must be relu or tanh, init normal or torch")
     if not (isinstance(c["N"], (int, np.integer)) and 1 <= c["N"] <= 10):
