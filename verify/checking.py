@@ -108,11 +108,13 @@ def run_instances(ctx: Context, claim_id: str, n_quick: int, sample: Callable[[n
     res = Result("verified", checked_instances=len(specs), max_error=worst, evidence=ev)
     if oracle_worst > FD_AD_TOL:
         res.verdict = "inconclusive"
+        res.reason = "oracle-disagreement"
         res.notes = f"the oracles disagree with each other ({oracle_worst:.2e} > {FD_AD_TOL:g})"
         return res
     if fails:
         res.verdict = "refuted"
         cx = fails[0]
+        res.found_by = "given" if ctx.instance is not None else "search"
         if strategy is not None and ctx.instance is None:
             small = shrink(lambda s: not error(s)[0] <= NEAR * tol, strategy)
             if small is not None:
@@ -123,15 +125,19 @@ def run_instances(ctx: Context, claim_id: str, n_quick: int, sample: Callable[[n
         res.notes = f"fails on {len(fails)} of {len(specs)} instances; worst relative error {worst:.3g}"
         if symbolic is not None and symbolic.get("holds"):
             res.verdict = "inconclusive"
-            res.notes += "; but the symbolic check says it holds"
+            res.reason = "encoding-disagreement"
+            res.notes += ("; but the symbolic check says it holds: encoding disagreement (a harness bug to "
+                          "repair, not a finding about the paper)")
         return res
     if worst > tol:
         res.verdict = "inconclusive"
+        res.reason = "within-tolerance-band"
         res.notes = f"worst error {worst:.3g} lies within a factor {NEAR:g} of the tolerance {tol:g}"
         return res
     if symbolic is not None and not symbolic.get("holds"):
         res.verdict = "inconclusive"
-        res.notes = "holds numerically but the symbolic check fails"
+        res.reason = "encoding-disagreement"
+        res.notes = "holds numerically but the symbolic check fails: encoding disagreement"
         return res
     res.notes = f"held on all {len(specs)} instances (worst relative error {worst:.2e} <= {tol:g})"
     return res

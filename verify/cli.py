@@ -26,11 +26,15 @@ def _parser() -> argparse.ArgumentParser:
     ck.add_argument("--seed", type=int, default=0)
     ck.add_argument("--json", action="store_true")
     ck.add_argument("--instance", help="check one instance, given as its JSON spec (from a report's reproduce line)")
+    ck.add_argument("--no-witnesses", action="store_true",
+                    help="leave out the typed-in witness corpus: verdicts rest on the searches alone")
     rp = sub.add_parser("report", help="check every claim and write verification-report.md / .json")
     rp.add_argument("--out", default="report")
     rp.add_argument("--profile", choices=PROFILES, default="quick")
     rp.add_argument("--seed", type=int, default=0)
     rp.add_argument("--fresh", action="store_true", help="ignore results saved by an interrupted run")
+    rp.add_argument("--no-witnesses", action="store_true",
+                    help="leave out the typed-in witness corpus: verdicts rest on the searches alone")
     pr = sub.add_parser("proof", help="replay printed proofs step by step")
     pr.add_argument("ids", nargs="*", metavar="ID")
     pr.add_argument("--profile", choices=PROFILES, default="quick")
@@ -72,7 +76,7 @@ def _run(args) -> int:
         if args.instance is not None:
             from .instances import parse_spec
             inst = parse_spec(args.instance)
-        ctx = Context(profile=args.profile, seed=args.seed, instance=inst)
+        ctx = Context(profile=args.profile, seed=args.seed, instance=inst, witnesses=not args.no_witnesses)
         recs = []
         for c in claims:
             try:
@@ -87,17 +91,21 @@ def _run(args) -> int:
                       f"max_error={r.max_error if r.max_error is None else format(r.max_error, '.3g')}")
                 if r.notes:
                     print(f"    {r.notes}")
+                for rd in r.readings or []:
+                    mark = " (holds)" if rd.get("holds") else ""
+                    print(f"    reading: {rd['reading']} [{rd['source']}]: {rd['verdict']}{mark}")
                 if r.reproduce:
                     print(f"    reproduce: {r.reproduce}")
         if args.json:
-            keys = ("id", "verdict", "as_printed", "checked_instances", "max_error", "counterexample",
-                    "reproduce", "corrected", "notes")
+            keys = ("id", "verdict", "as_printed", "kind", "kind_text", "found_by", "reason", "reason_text",
+                    "readings", "checked_instances", "max_error", "counterexample", "reproduce", "corrected",
+                    "notes")
             print(json.dumps({"claims": [{k: r[k] for k in keys} | {"evidence": r["evidence"]} for r in recs]},
                              indent=1, default=float))
         return 0
     if args.cmd == "report":
         from .report import write_report
-        ctx = Context(profile=args.profile, seed=args.seed)
+        ctx = Context(profile=args.profile, seed=args.seed, witnesses=not args.no_witnesses)
         obj = write_report(args.out, ctx, progress=lambda i, v, t: print(f"{i:34s} {v:12s} {t}", flush=True),
                            fresh=args.fresh)
         counts = {}

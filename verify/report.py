@@ -30,7 +30,8 @@ def run_claims(ids: list[str] | None, ctx: Context, progress=None, journal: str 
                     rec = json.loads(line)
                 except json.JSONDecodeError:
                     continue  # a line cut by an interruption
-                if rec.get("profile") == ctx.profile and rec.get("seed") == ctx.seed:
+                if (rec.get("profile") == ctx.profile and rec.get("seed") == ctx.seed
+                        and rec.get("witnesses", True) == ctx.witnesses):
                     done[rec["id"]] = rec
     elif journal and fresh and os.path.exists(journal):
         os.remove(journal)
@@ -46,7 +47,7 @@ def run_claims(ids: list[str] | None, ctx: Context, progress=None, journal: str 
         except Exception as e:  # a crashing checker is reported, never hidden
             r = Result("inconclusive", notes=f"the checker raised {type(e).__name__}: {e}")
         rec = to_json(c, r)
-        rec["profile"], rec["seed"] = ctx.profile, ctx.seed
+        rec["profile"], rec["seed"], rec["witnesses"] = ctx.profile, ctx.seed, ctx.witnesses
         out.append(rec)
         if journal:
             with open(journal, "a") as f:
@@ -90,18 +91,20 @@ def markdown(records: list[dict], ctx: Context, seconds: float, proofs: list[dic
         "# Verification report",
         "",
         f"Profile `{ctx.profile}`, seed {ctx.seed}, {datetime.date.today().isoformat()}, {_machine()}, "
-        f"{seconds:.0f} s.",
+        f"{seconds:.0f} s." + ("" if ctx.witnesses else " Witness corpus left out (`--no-witnesses`): "
+                               "every verdict rests on the searches alone."),
         "",
         "Verdicts: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) + ".",
         "",
-        "| claim | verdict | as printed | instances | max error | max ratio to claimed | notes |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+        "| claim | verdict | kind | as printed | instances | max error | max ratio to claimed | notes |",
+        "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for r in records:
         note = (r.get("notes") or "").replace("|", "\\|").replace("\n", " ")
         if len(note) > 160:
             note = note[:157] + "..."
-        lines.append(f"| `{r['id']}` | **{r['verdict']}** | {'yes' if r['as_printed'] else 'no'} | "
+        lines.append(f"| `{r['id']}` | **{r['verdict']}** | {r.get('kind') or r.get('reason') or ''} | "
+                     f"{'yes' if r['as_printed'] else 'no'} | "
                      f"{r['checked_instances']} | {_fmt(r['max_error'])} | {_fmt(_ratio(r))} | {note} |")
     lines += ["", "## Claims refuted as printed", ""]
     any_ref = False
@@ -110,7 +113,10 @@ def markdown(records: list[dict], ctx: Context, seconds: float, proofs: list[dic
             continue
         any_ref = True
         lines += [f"### `{r['id']}` ({r['paper']}, {r['location']})", "",
-                  f"As printed: {r['statement']}", "", f"Finding: {r['notes']}", ""]
+                  f"As printed: {r['statement']}", "", f"Kind: {r.get('kind_text') or r.get('kind') or 'not stated'}", "",
+                  f"Finding: {r['notes']}", ""]
+        if r.get("found_by"):
+            lines += [f"Found by: {r['found_by']}", ""]
         if r.get("counterexample"):
             lines += ["Counterexample (shrunk):", "", "```json", json.dumps(r["counterexample"], default=float, indent=1), "```", ""]
         if r.get("reproduce"):
@@ -121,6 +127,23 @@ def markdown(records: list[dict], ctx: Context, seconds: float, proofs: list[dic
             lines += [f"Corrected statement `{r['corrected']['id']}` ({verdict}): {r['corrected']['statement']}",
                       f"What changed: {r['corrected']['what_changed']}", ""]
     if not any_ref:
+        lines += ["None in this run.", ""]
+    lines += ["## Readings", "",
+              "Where the text admits several readings, each is checked; the verdict is `ambiguous` when "
+              "readings the text supports disagree. (holds) marks the reading the report takes to be right.", ""]
+    any_rd = False
+    for r in records:
+        if not r.get("readings"):
+            continue
+        any_rd = True
+        lines += [f"### `{r['id']}`: **{r['verdict']}**", "", "| reading | source | verdict | notes |",
+                  "| --- | --- | --- | --- |"]
+        for rd in r["readings"]:
+            nt = (rd.get("notes") or "").replace("|", "\\|").replace("\n", " ")
+            mark = " (holds)" if rd.get("holds") else ""
+            lines.append(f"| {rd['reading']}{mark} | {rd['source']} | **{rd['verdict']}** | {nt} |")
+        lines.append("")
+    if not any_rd:
         lines += ["None in this run.", ""]
     figs = [r for r in records if r.get("group") == "figures" and "/" in r["id"]
             and not r["id"].endswith("/corrected")]
