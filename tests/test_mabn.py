@@ -95,6 +95,66 @@ def test_theorem_32_quick_verdict_and_reproduction():
     assert again.verdict == "refuted"
 
 
+def test_theorem_32_examines_nontrivial_outside_pairs():
+    r = C.check_theorem_32(Q)
+    assert r.verdict == "verified"
+    # agents outside I_Q^i(t) at t < T in time-varying games, where Q_i^t is not just r_i
+    assert r.evidence["outside_pairs_nontrivial"] >= C.MIN_NONTRIVIAL_OUTSIDE >= 8
+    assert r.evidence["inside_pairs_with_dependence"] == r.evidence["inside_pairs"]
+    assert r.readings and r.readings[0]["holds"]
+
+
+def test_theorem_32_catches_spurious_mabn_edge(monkeypatch):
+    orig = M.build_mabn
+
+    def with_spurious_edge(c, convention="arrival"):  # a reward edge a_{N-1}(t) -> Z_0(t) that the model lacks
+        G = orig(c, convention)
+        for t in range(c.T + 1):
+            G.add_edge(("a", c.n - 1, t), ("Z", 0, t))
+        return G
+    monkeypatch.setattr(M, "build_mabn", with_spurious_edge)
+    r = C.check_theorem_32(Q)
+    assert r.verdict == "refuted"
+    assert r.counterexample["sets"] == "MABN reachability" and "unneeded_member" in r.counterexample
+
+
+def test_theorem_32_catches_eq10_enlarged_to_reward_and_state_neighbours(monkeypatch):
+    orig = M.u_sets_eq10
+
+    def enlarged(c, i, convention="arrival"):  # {I_O^j(tau)} over j in I_R^i(tau) u I_S^i(tau) instead of I_R^i(tau)
+        U = orig(c, i, convention)
+        return [u | frozenset().union(*(c.I_O(j, tau) for j in c.I_R(i, tau) | c.I_S(i, tau))) for tau, u in enumerate(U)]
+    monkeypatch.setattr(M, "u_sets_eq10", enlarged)
+    r = C.check_theorem_32(Q)
+    assert r.verdict == "refuted"
+    assert r.counterexample["sets"] == "eq. (10)" and "unneeded_member" in r.counterexample
+
+
+def test_theorem_32_proof_leads_with_the_explicit_line():
+    r = C.check_theorem_32_proof(Q)
+    assert r.verdict == "refuted" and r.found_by == "search"
+    assert "U_i^{T-1} line" in r.counterexample["line"]
+    names = {rd["reading"]: rd for rd in r.readings}
+    assert all(rd["verdict"] == "refuted" for rd in r.readings)
+    fixed = names["Appendix C's convention, U_i^{T+1} read as U_i^{tau+1}"]
+    assert fixed["holds"] and fixed["evidence"]["general line"]["instances_too_small"] == 0
+    assert fixed["evidence"]["line T-1"]["instances_too_small"] > 0
+    again = C.check_theorem_32_proof(Context(instance=r.counterexample["spec"]))
+    assert again.verdict == "refuted" and again.found_by == "given"
+
+
+def test_appendix_c_readings_of_u_sets():
+    # agent 1's state at time 1 is driven by agent 0 (E_S(1)), at time 2 by agent 2 (E_S(2)); agent 1's reward
+    c = M.tv_couplings(3, [[], [(0, 1)], [(2, 1)]], [[], [], []], [[], [], []])
+    U10 = M.u_sets_eq10(c, 1)
+    assert U10 == M.u_sets_appendix_c(c, 1, "general, typo fixed")
+    assert U10[1] == frozenset({1, 2})                                     # parents of s_1(2) are in E_S(2)
+    assert M.u_sets_appendix_c(c, 1, "line T-1")[1] == frozenset({0, 1})   # the printed I_S^j(T-1) takes E_S(1)
+    assert M.u_sets_appendix_c(c, 1, "general, literal")[1] == frozenset({1})
+    with pytest.raises(InputError):
+        M.u_sets_appendix_c(c, 1, "bogus")
+
+
 # --- planted errors for the set-based checkers ---------------------------------------------------
 
 def test_property_33_catches_missing_observation_edges():

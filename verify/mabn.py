@@ -233,21 +233,36 @@ def u_sets_eq10(c: Couplings, i: int, convention: str = "arrival") -> list[froze
     return U
 
 
-def u_sets_appendix_c(c: Couplings, i: int, literal: bool = False) -> list[frozenset[int]]:
-    r"""The recursion printed in the proof of Theorem 3.2 (Appendix C):
-    U_i^tau = {j u I_O^j(tau)}_{j in I_R^i(tau)} u {{k u I_O^k(tau)}_{k in I_S^j(tau)}}_{j in U_i^{T+1}}.
+APPENDIX_C_READINGS = ("line T-1", "general, typo fixed", "general, literal")
 
-    ``literal=True`` reads U_i^{T+1} as printed (a set beyond the horizon, hence empty);
-    ``literal=False`` reads it as U_i^{tau+1} (the evident intent) but keeps the printed I_S^j(tau).
+
+def u_sets_appendix_c(c: Couplings, i: int, reading: str = "line T-1") -> list[frozenset[int]]:
+    r"""The sets U_i^tau of the proof of Theorem 3.2 (Appendix C), which prints three forms:
+
+    * the explicit line for T - 1:
+      U_i^{T-1} = {j u I_O^j(T-1)}_{j in I_R^i(T-1)} u {{k u I_O^k(T-1)}_{k in I_S^j(T-1)}}_{j in U_i^T}
+      (``reading="line T-1"``; the same pattern, I_S^j(tau) against U_i^{tau+1}, is used at every tau,
+      but only tau = T - 1 is what the line prints);
+    * the general line, "at any time tau, t <= tau < T":
+      U_i^tau = {j u I_O^j(tau)}_{j in I_R^i(tau)} u {{k u I_O^k(tau)}_{k in I_S^j(tau+1)}}_{j in U_i^{T+1}};
+      ``"general, literal"`` takes U_i^{T+1} as printed (a set beyond the horizon T, hence empty);
+      ``"general, typo fixed"`` reads U_i^{T+1} as U_i^{tau+1}, which is eq. (10) (the index sets
+      contain the agent itself, so "j u I_O^j" = "I_O^j");
+    * U_i^T = {j u I_O^j(T)}_{j in I_R^i(T)} in all three.
+
+    Returns [U_i^0, ..., U_i^T].
     """
+    if reading not in APPENDIX_C_READINGS:
+        raise InputError(f"reading must be one of {', '.join(APPENDIX_C_READINGS)}, got {reading!r}")
     T = c.T
     U = [frozenset()] * (T + 1)
     U[T] = frozenset().union(*({j} | c.I_O(j, T) for j in c.I_R(i, T)))
     for tau in range(T - 1, -1, -1):
         part = set().union(*({j} | c.I_O(j, tau) for j in c.I_R(i, tau)))
-        nxt = frozenset() if literal else U[tau + 1]
+        nxt = frozenset() if reading == "general, literal" else U[tau + 1]
+        s_time = tau if reading == "line T-1" else tau + 1
         for j in nxt:
-            for k in c.I_S(j, tau):
+            for k in c.I_S(j, s_time):
                 part |= {k} | c.I_O(k, tau)
         U[tau] = frozenset(part)
     return U
@@ -317,6 +332,38 @@ def kappa_sets_unrolled(c: Couplings, kappa: int) -> list[frozenset[int]]:
     tau' <= kappa + 1 (each traversal of the folded back edge is one more time step)."""
     cc = c.with_horizon(kappa + 1)
     return vd_sets_mabn(build_mabn(cc), c.n, kappa + 1, 0)
+
+
+def kappa_sets_window(c: Couplings, kappa: int) -> list[frozenset[int]]:
+    """The Sec. 4.1 wording of the kappa-approximation: "considering only the predecessors of
+    Z_i(tau) within t <= tau <= t + kappa": j such that s_j(0) or a_j(0) reaches Z_i(tau'),
+    tau' <= kappa, in the MABN unrolled to horizon kappa (one time step fewer than Definition 4.3)."""
+    if not isinstance(kappa, int) or kappa < 0:
+        raise InputError(f"kappa must be a non-negative integer, got {kappa!r}")
+    cc = c.with_horizon(kappa)
+    return vd_sets_mabn(build_mabn(cc), c.n, kappa, 0)
+
+
+# --- the size of the MABN (Sec. 3.2) ------------------------------------------------------------
+
+def mabn_graph_size(c: Couplings) -> tuple[int, int]:
+    """Nodes and edges of the MABN of Sec. 3.1: 3N(T+1) nodes."""
+    G = build_mabn(c)
+    return G.number_of_nodes(), G.number_of_edges()
+
+
+def mabn_table_size(c: Couplings, ns: int = 2, na: int = 2) -> int:
+    """Entries of the conditional probability tables of the MABN read as a Bayesian network over
+    finite variables (|S_i| = ns, |A_i| = na, Z_i binary): p(s_i(t+1) | s, a of I_S^i(t+1)) has
+    ns (ns na)^{|I_S^i|} entries, pi_i(a_i(t) | s_{I_O^i(t)}) na ns^{|I_O^i|}, p(Z_i(t) | s, a of
+    I_R^i(t)) (8) 2 (ns na)^{|I_R^i|}, and the initial p(s_i(0)) ns."""
+    total = c.n * ns
+    for t in range(c.T + 1):
+        for i in range(c.n):
+            total += na * ns ** len(c.I_O(i, t)) + 2 * (ns * na) ** len(c.I_R(i, t))
+            if t < c.T:
+                total += ns * (ns * na) ** len(c.I_S(i, t + 1))
+    return total
 
 
 # --- G_VD, G_GD, I_Qhat (Sec. 3.3) -------------------------------------------------------------

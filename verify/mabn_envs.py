@@ -137,6 +137,16 @@ class TabularModel:
             Q[t] = np.stack([self.joint_r(i, t) for i in range(n)]) + g * np.einsum("xas,is->ixa", P, V1)
         return Q
 
+    def v_finite(self, Q: list[np.ndarray] | None = None) -> list[np.ndarray]:
+        """V_i^t(s) = E_{a ~ pi^t(. | s)} Q_i^t(s, a): list over t of arrays (n, nS)."""
+        Q = self.q_finite() if Q is None else Q
+        return [np.einsum("sa,isa->is", self.joint_pi(t), Q[t]) for t in range(self.T + 1)]
+
+    def state_dependence(self, Vi: np.ndarray, j: int) -> float:
+        """max over everything else of the range of V_i when s_j alone varies."""
+        X = np.moveaxis(Vi.reshape((self.ns,) * self.n), j, -1).reshape(-1, self.ns)
+        return float(np.max(X.max(1) - X.min(1)))
+
     def dependence(self, Qi: np.ndarray, j: int) -> float:
         """max over everything else of the range of Q_i when (s_j, a_j) alone vary."""
         n, ns, na = self.n, self.ns, self.na
