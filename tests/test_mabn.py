@@ -219,8 +219,12 @@ def test_theorem_36_catches_missing_gd_member():
 def test_theorem_37b_factor_and_planted_error():
     spec = {"n": 3, "T": 0, "seed": 1, "gamma": 0.8, "couplings": {"n": 3, "T": 0, "ES": [[0, 1], [1, 2]], "EO": [], "ER": []}}
     r = C.check_theorem_37b(Context(instance=spec))
-    assert r.verdict == "refuted"
+    # d^pi normalised (Appendix E): off by 1/(1-gamma); unnormalised: exact. The readings disagree.
+    assert r.verdict == "ambiguous" and r.kind == "wrong-constant" and r.found_by == "given"
+    assert [rd["verdict"] for rd in r.readings] == ["refuted", "verified"] and r.readings[0]["holds"]
     assert np.allclose(r.counterexample["exact/formula"], 1 / (1 - 0.8))
+    # a wrong Qhat breaks both readings: the verdict is then a plain refutation
+    assert C.check_theorem_37b(Context(instance=spec), gd_fn=_drop_one).verdict == "refuted"
     assert C.check_theorem_37b(Context(instance=spec), corrected=True).verdict == "verified"
     assert C.check_theorem_37b(Context(instance=spec), corrected=True, gd_fn=_drop_one).verdict == "refuted"
 
@@ -228,7 +232,8 @@ def test_theorem_37b_factor_and_planted_error():
 def test_theorem_37a_factor_and_planted_error():
     spec = {"kind": "lq", "n": 4, "seed": 2, "gamma": 0.9}
     r = C.check_theorem_37a(Context(instance=spec))
-    assert r.verdict == "refuted" and abs(r.counterexample["exact/printed"] - 10) < 1e-8
+    assert r.verdict == "ambiguous" and abs(r.counterexample["exact/formula"] - 10) < 1e-8
+    assert [rd["verdict"] for rd in r.readings] == ["refuted", "verified"]
     assert C.check_theorem_37a(Context(instance=spec), corrected=True).verdict == "verified"
     assert C.check_theorem_37a(Context(instance=spec), corrected=True, gd_fn=_drop_one).verdict == "refuted"
 
@@ -287,5 +292,60 @@ def test_all_mabn_claims_registered_with_expected_verdicts():
 
 
 def test_mabn_size_checker():
-    assert C.check_mabn_size(Q).verdict == "refuted"
+    r = C.check_mabn_size(Q)
+    assert r.verdict == "ambiguous"
+    graph, tables = r.readings
+    assert graph["verdict"] == "refuted" and graph["holds"] and tables["verdict"] == "verified"
     assert C.check_mabn_size_corrected(Q).verdict == "verified"
+    # planted: a node count exponential in N, or tables that do not grow, flip the readings
+    assert C.check_mabn_size(Q, graph_size=lambda c: (3 * 2 ** c.n * (c.T + 1), 9 * 2 ** c.n * (c.T + 1))).readings[0]["verdict"] == "verified"
+    assert C.check_mabn_size(Q, table_size=lambda c: c.n * (c.T + 1)).readings[1]["verdict"] == "refuted"
+
+
+def test_mabn_table_size_small_case():
+    # N = 1, T = 0, no edges: s(0) has 2 entries, pi(a | s) 2 * 2, p(Z | s, a) 2 * 4
+    assert M.mabn_table_size(M.couplings(1, [], [], [], 0)) == 2 + 4 + 8
+    # one more step adds the transition table 2 * 4 and another policy and reward table
+    assert M.mabn_table_size(M.couplings(1, [], [], [], 1)) == 2 + 2 * (4 + 8) + 8
+    assert M.mabn_graph_size(M.couplings(3, [], [], [], 2)) == (27, 3 * (1 + 2) * 3 + 2 * 3 * 2)
+
+
+def test_definition_43_states_only_the_definition_and_reports_the_contradiction():
+    c = REGISTRY["mabn:definition-4.3"]
+    assert "t + kappa <= T" not in c.statement and "predecessors of Z_i(tau)" not in c.statement
+    assert "predecessors of Z_i(tau)" in REGISTRY["mabn:section-4.1-kappa-hop"].statement
+    r = C.check_definition_43(Q)
+    assert r.verdict == "verified" and r.evidence["sec4.1_wording_differs"]["differ"] > 0
+    assert r.evidence["strictly_sparser_sets"] > 0          # the instances are not all trivial (sets = I_Q^i)
+    assert "contradicts itself" in r.notes
+
+
+def test_kappa_hop_readings_disagree_and_search_finds_it_without_witnesses():
+    for ctx in (Q, Context(profile="quick", seed=0, witnesses=False)):
+        r = C.check_kappa_hop(ctx)
+        assert r.verdict == "ambiguous" and r.kind == "inconsistent-definition"
+        by_name = {rd["source"].split(",")[0]: rd for rd in r.readings}
+        assert by_name["Definition 4.3"]["verdict"] == "refuted" and by_name["Definition 4.3"]["holds"]
+        assert by_name["Sec. 4.1"]["verdict"] == "verified"
+    assert r.found_by == "search"
+
+
+def test_kappa_window_is_the_kappa_hop_set_on_a_path():
+    c = M.couplings(4, [(0, 1), (1, 0), (1, 2), (2, 1), (2, 3), (3, 2)], [], [], 0)
+    assert M.kappa_sets_window(c, 1)[0] == frozenset({0, 1})
+    assert M.kappa_sets_folded(M.folded_mabn(c), 4, 1)[0] == frozenset({0, 1, 2})
+
+
+def test_refutations_carry_kind_and_found_by_without_witnesses():
+    ctx = Context(profile="quick", seed=0, witnesses=False)
+    for cid in ("mabn:section-3.2-minimality", "mabn:theorem-4.2", "mabn:remark-3.1", "mabn:remark-3.4"):
+        r = REGISTRY[cid].check(ctx)
+        assert r.verdict == "refuted" and r.found_by == "search", cid
+        assert (r.kind or REGISTRY[cid].kind) and r.readings, cid
+
+
+def test_minimality_fails_only_near_the_horizon():
+    r = C.check_minimality(Q)
+    assert r.verdict == "refuted" and r.kind == "missing-hypothesis"
+    far = r.evidence["time_invariant_far_from_horizon"]
+    assert far["pairs_with_T_minus_t_at_least_N"] > 0 and far["differ"] == 0
