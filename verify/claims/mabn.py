@@ -169,8 +169,8 @@ MIN_NONTRIVIAL_OUTSIDE = 8   # outside pairs at t < T in time-varying games, per
                  "both with I_Q by the recursion (10) and by reachability in the MABN",
                  "cross-check: Q_i^t depends generically on exactly the agents whose action reaches some Z_i"],
        expected="verified", group=GROUP)
-def check_theorem_32(ctx: Context, sets_fn=None) -> Result:
-    routes = {"given": sets_fn} if sets_fn is not None else SET_ROUTES
+def check_theorem_32(ctx: Context, sets_fn=None, sets_name: str = "the supplied sets") -> Result:
+    routes = {sets_name: sets_fn} if sets_fn is not None else SET_ROUTES
     agg = {name: {"inside": 0, "inside_dep": 0, "inside_q": 0, "outside": 0, "outside_nontrivial": 0, "worst": 0.0}
            for name in routes}
     exact_ok, incon, specs = True, [], []
@@ -371,8 +371,7 @@ def check_theorem_32_proof(ctx: Context) -> Result:
        as_printed=False, what_changed="I_S^j(T-1) -> I_S^j(T) in the U_i^{T-1} line; U_i^{T+1} -> U_i^{tau+1} in the general line",
        expected="verified", group=GROUP)
 def check_theorem_32_proof_corrected(ctx: Context) -> Result:
-    r = check_theorem_32(ctx, _appendix_c_sets("general, typo fixed"))
-    r.notes = "corrected Appendix C recursion (= eq. (10)): " + r.notes
+    r = check_theorem_32(ctx, _appendix_c_sets("general, typo fixed"), "the corrected Appendix C recursion (= eq. (10))")
     r.readings = None
     return r
 
