@@ -333,7 +333,11 @@ def test_kappa_hop_readings_disagree_and_search_finds_it_without_witnesses():
 def test_kappa_window_is_the_kappa_hop_set_on_a_path():
     c = M.couplings(4, [(0, 1), (1, 0), (1, 2), (2, 1), (2, 3), (3, 2)], [], [], 0)
     assert M.kappa_sets_window(c, 1)[0] == frozenset({0, 1})
-    assert M.kappa_sets_folded(M.folded_mabn(c), 4, 1)[0] == frozenset({0, 1, 2})
+    GF = M.folded_mabn(c)
+    assert M.kappa_sets_folded(GF, 4, 1)[0] == frozenset({0, 1, 2})
+    assert M.kappa_sets_folded(GF, 4, 1, count_forward=True)[0] == frozenset({0, 1, 2})
+    # the forward self-edge is bidirectional, the action edge into the next state is not
+    assert M._is_bidirectional(GF, ("s", 0, 0), ("s", 0, 1)) and not M._is_bidirectional(GF, ("a", 0, 0), ("s", 0, 1))
 
 
 def test_refutations_carry_kind_and_found_by_without_witnesses():

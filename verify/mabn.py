@@ -300,28 +300,37 @@ def vd_sets_folded(GF: nx.DiGraph, n: int) -> list[frozenset[int]]:
     return out
 
 
-def _min_back_traversals(GF: nx.DiGraph, target) -> dict:
-    """0-1 BFS on reversed G_F: fewest back-edge traversals on a path node -> target."""
+def _is_bidirectional(GF: nx.DiGraph, u, v) -> bool:
+    """The edge u -> v is one direction of a bidirectional pair s_i(t) <-> s_i(t+1) of G_F."""
+    return GF.edges[u, v].get("back", False) or (u[0] == v[0] == "s" and u[1] == v[1] and (u[2], v[2]) == (0, 1))
+
+
+def _min_back_traversals(GF: nx.DiGraph, target, count_forward: bool = False) -> dict:
+    """0-1 BFS on reversed G_F: fewest back-edge traversals on a path node -> target (with
+    ``count_forward``, traversals of the bidirectional edges in either direction)."""
     dist = {target: 0}
     dq = deque([target])
     while dq:
         v = dq.popleft()
         for u in GF.predecessors(v):
-            w = dist[v] + (1 if GF.edges[u, v].get("back") else 0)
+            cost = _is_bidirectional(GF, u, v) if count_forward else GF.edges[u, v].get("back", False)
+            w = dist[v] + (1 if cost else 0)
             if w < dist.get(u, 1 << 30):
                 dist[u] = w
                 (dq.append if w > dist[v] else dq.appendleft)(u)
     return dist
 
 
-def kappa_sets_folded(GF: nx.DiGraph, n: int, kappa: int) -> list[frozenset[int]]:
+def kappa_sets_folded(GF: nx.DiGraph, n: int, kappa: int, count_forward: bool = False) -> list[frozenset[int]]:
     """Definition 4.3: (j, i) in E_VD^kappa iff s_j(t) or a_j(t) reaches Z_i(t+1) within kappa
-    traversals of the bidirectional edge in G_F."""
+    traversals of the bidirectional edge in G_F.  By default a traversal is one of the back edge
+    s_i(t+1) -> s_i(t) (each one "implies evolution of a timestep", Sec. 3.2); ``count_forward``
+    also counts the forward direction s_i(t) -> s_i(t+1)."""
     if not isinstance(kappa, int) or kappa < 0:
         raise InputError(f"kappa must be a non-negative integer, got {kappa!r}")
     out = []
     for i in range(n):
-        d = _min_back_traversals(GF, ("Z", i, 1))
+        d = _min_back_traversals(GF, ("Z", i, 1), count_forward)
         out.append(frozenset(j for j in range(n)
                              if min(d.get(("s", j, 0), 1 << 30), d.get(("a", j, 0), 1 << 30)) <= kappa))
     return out
