@@ -1138,7 +1138,10 @@ def theorem_37a_instance(spec: dict, gd_fn=None) -> dict:
        assumptions=["d^pi read two ways: the normalised distribution of Appendix E and the improper discounted visitation",
                     "linear-quadratic version of the temperature model (84): "
                     "affine terms dropped, Table 2 constants, r_i = -x_i^2 - beta u_i^2, x_0 ~ N(0, 2.5 I)",
-                    "structured linear policies u_i = K_i x_{I_O^i}", "gamma = 0.9"],
+                    "structured linear policies u_i = K_i x_{I_O^i}", "gamma = 0.9",
+                    "Appendix I read so: zeta^{ij} = 0 for non-neighbours (Table 2) as no coupling (literally an infinite "
+                    "conductance); process noise variance Delta x 6.25 / nu^2 of Table 2 (eq. (84) gives Delta / nu^2); "
+                    "N(30, 2.5) with variance 2.5. These choices fix the instances; the theorem is stated for any model"],
        domain="random wall graphs and observation graphs, N = 4..6 zones, random stabilising structured gains",
        checkers=["exact gradient by JAX autodiff through the Lyapunov equations of J(K)",
                  "formula evaluated exactly: Q_j from Lyapunov solutions, d^pi through the discounted state covariance"],
