@@ -1349,6 +1349,8 @@ def check_theorem_42(ctx: Context) -> Result:
        expected="verified", group=GROUP)
 def check_theorem_42_corrected(ctx: Context, gd_fn=None) -> Result:
     specs = _specs(ctx, 4, _42_specs)
+    if ctx.instance is None and not ctx.witnesses:   # the first two are the typed-in constant-reward games
+        specs = specs[2:]
     worst, misses = 0.0, 0
     for k, spec in enumerate(specs):
         r = theorem_42_instance(spec, n_mc=2000 * ctx.n(5) if k < 2 else 0, mc_seed=ctx.seed + k, gd_fn=gd_fn)
