@@ -353,3 +353,19 @@ def test_minimality_fails_only_near_the_horizon():
     assert r.verdict == "refuted" and r.kind == "missing-hypothesis"
     far = r.evidence["time_invariant_far_from_horizon"]
     assert far["pairs_with_T_minus_t_at_least_N"] > 0 and far["differ"] == 0
+
+
+def test_minimality_checker_passes_on_the_exact_sets(monkeypatch):
+    # planted: hand the checker the action-reachability sets, which are exactly minimal; it must not refute
+    def exact_sets(c, t, convention="arrival"):
+        return M.action_reach_sets(M.build_mabn(c), c.n, c.T, t)
+    monkeypatch.setattr(M, "vd_sets_eq10", exact_sets)
+    r = C.check_minimality(Q)
+    assert r.verdict == "verified" and r.readings[0]["verdict"] == "verified"
+
+
+def test_remark_31_checker_verifies_when_the_inclusion_holds(monkeypatch):
+    orig = M.u_sets_eq10
+    monkeypatch.setattr(M, "u_sets_eq10", lambda c, i, conv="arrival": orig(c, i, conv)[::-1])
+    r = C.check_remark_31(Q)
+    assert r.verdict == "verified" and all(rd["verdict"] == "verified" for rd in r.readings)

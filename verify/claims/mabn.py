@@ -245,8 +245,9 @@ def check_theorem_32(ctx: Context, sets_fn=None, sets_name: str = "the supplied 
     return Result("verified", len(specs), worst, evidence=ev, readings=readings,
                   notes=f"no dependence outside I_Q^i(t) (max {worst:.1e}) over {total('outside')} outside pairs, {nt} "
                         f"of them at t < T in time-varying games (per route); all {total('inside')} inside pairs change "
-                        f"Q_i^t or V_i^t ({total('inside_q')} change Q_i^t itself: I_Q^i(t) is not minimal for Q_i^t near "
-                        f"the horizon, see mabn:section-3.2-minimality); sets by {' and by '.join(routes)}."
+                        f"Q_i^t or V_i^t ({total('inside_q')} change Q_i^t itself"
+                        + ("; the others only through the policies at t, see mabn:section-3.2-minimality"
+                           if total("inside_q") < total("inside") else "") + f"); sets by {' and by '.join(routes)}."
                         + (f" Eq. (10) is correct under Appendix C's time indexing; applied to couplings indexed the other "
                            f"way it failed on {dep_viol} of {ctx.n(6)} instances." if ctx.instance is None and sets_fn is None
                            else ""))
@@ -445,9 +446,10 @@ def check_minimality(ctx: Context) -> Result:
                   notes=f"j={f['j']} is in I_Q^{f['i']}({f['t']}) = {f['I_Q']} but Q_{f['i']}^{f['t']} does not depend on it "
                         f"(and cannot: a_{f['j']}({f['t']}) reaches no Z_{f['i']}); the needed set is {f['needed']}. "
                         f"{len(fails)} such members in {pairs} (t, i, j in I_Q^i(t)) pairs, only near the horizon "
-                        f"(T - t in {gaps}). Away from it the sets are exactly minimal for time-invariant couplings: I_Q^i(t) "
-                        f"equals the needed set on all {far_pairs} pairs with T - t >= N (the largest T - t with a "
-                        f"difference was {max_gap})")
+                        f"(T - t in {gaps}). " + (f"Away from it the sets are exactly minimal for time-invariant couplings: "
+                        f"I_Q^i(t) equals the needed set on all {far_pairs} pairs with T - t >= N" if far_diff == 0 else
+                        f"For time-invariant couplings I_Q^i(t) still differs from the needed set on {far_diff} of {far_pairs} "
+                        f"pairs with T - t >= N") + f" (the largest T - t with a difference was {max_gap})")
 
 
 @claim(id="mabn:section-3.2-minimality/corrected", paper=PAPER, location="Sec. 3.2",
@@ -760,10 +762,11 @@ def check_definition_43(ctx: Context, kappa_fn=None) -> Result:
                                           "never bidirectional, so the forward step costs nothing)" if both_dir_differ == 0
                                     else f"{both_dir_differ} sets differ from the back-edge count; not checked further")],
                   notes=f"folded BFS = unrolled horizon kappa+1 on all {len(specs)} instances; sets grow monotonically to "
-                        f"I_Q^i ({strict} strictly smaller); Example 2 (N=40 ring) set sizes {sizes} vs 40 exact. The paper "
-                        f"contradicts itself: the Sec. 4.1 wording it says Definition 4.3 formalizes (predecessors of Z_i(tau), "
-                        f"t <= tau <= t + kappa) gives a different set in {differ} of {cases} (agent, kappa >= 1) cases "
-                        f"({100 * frac:.0f}%), one time step fewer; see mabn:section-4.1-kappa-hop")
+                        f"I_Q^i ({strict} strictly smaller); Example 2 (N=40 ring) set sizes {sizes} vs 40 exact. "
+                        + ("The paper contradicts itself: " if differ else "")
+                        + f"the Sec. 4.1 wording it says Definition 4.3 formalizes (predecessors of Z_i(tau), "
+                        f"t <= tau <= t + kappa, one time step fewer) gives a different set in {differ} of {cases} (agent, "
+                        f"kappa >= 1) cases ({100 * frac:.0f}%); see mabn:section-4.1-kappa-hop")
 
 
 @claim(id="mabn:section-4.1-kappa-hop", paper=PAPER, location="Sec. 4.1, before and after Definition 4.3",
@@ -844,10 +847,10 @@ def check_kappa_hop(ctx: Context, shift: int = 0) -> Result:
     return Result(verdict, len(specs), 1.0 if cx else 0.0, cx, _repro(cid, cx["couplings"]) if cx else None,
                   readings=rds, evidence=ev, found_by=found_by if cx else None,
                   kind="inconsistent-definition" if verdict in ("refuted", "ambiguous") else None,
-                  notes=f"readings: {rds[0]['verdict']} under Definition 4.3 ((kappa+1)-hop), {rds[1]['verdict']} under the "
-                        f"Sec. 4.1 wording (kappa-hop). The paper contradicts itself: the wording and the definition it says "
-                        f"formalizes the wording differ on {differ} of {cases} (agent, kappa) cases of general random couplings. "
-                        "Under the formal Definition 4.3 the kappa-hop sentence is false.")
+                  notes=f"readings: {rds[0]['verdict']} under Definition 4.3, {rds[1]['verdict']} under the "
+                        f"Sec. 4.1 wording. The paper contradicts itself: the wording and the definition it says "
+                        f"formalizes the wording differ on {differ} of {cases} (agent, kappa) cases of general random couplings."
+                        + (" Under the formal Definition 4.3 the kappa-hop sentence is false." if cx_def else ""))
 
 
 @claim(id="mabn:section-4.1-kappa-hop/corrected", paper=PAPER, location="Sec. 4.1, after Definition 4.3",
@@ -896,9 +899,11 @@ def check_examples(ctx: Context) -> Result:
     ev["example3_sccs_are_parity_classes"] = sorted(map(tuple, sccs)) == [tuple(range(0, 40, 2)), tuple(range(1, 40, 2))]
     good = ev["sec4.1_complete"] and ev["example2_complete"] and len(sccs) == 2
     return Result("verified" if good else "refuted", 4, 0.0 if good else 1.0, evidence=ev,
-                  notes="the two components of Example 3 are the even- and odd-numbered zones (|i-j| = 2 couples only "
-                        "equal parities); that they are 'the zones on one level' depends on a zone numbering the paper "
-                        "does not give")
+                  notes=(f"Sec. 4.1 example complete: {ev['sec4.1_complete']}; Example 2 complete: {ev['example2_complete']}; "
+                         f"Example 3: {len(sccs)} strongly connected components"
+                         + (", the even- and odd-numbered zones (|i-j| = 2 couples only equal parities); that they are "
+                            "'the zones on one level' depends on a zone numbering the paper does not give"
+                            if ev["example3_sccs_are_parity_classes"] else "")))
 
 
 # =============================================================================================
