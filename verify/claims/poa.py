@@ -766,6 +766,90 @@ def check_prop_4_3_corrected(ctx: Context, factor: float = 1.0) -> Result:
 
 
 # =============================================================================================
+# Definition 4.4: epsilon-ratio-Nash policies
+# =============================================================================================
+DEF_4_4 = ("A product policy pi is an eps-ratio-Nash policy if, for any agent i, max_{pi'^i} V^i_{pi'^i,pi^{-i}}(mu) <= "
+           "(1-eps) V^i_pi(mu) (Definition 4.4), introduced in Sec. 4.2 as the near-Nash notion of the POA bound "
+           "(Roughgarden's eps-approximate equilibria) and used in Sec. 4.3 as the stopping rule of the best-response "
+           "dynamics: as such every Nash policy is eps-ratio-Nash for every eps in [0, 1)")
+EPS_44 = (0.0, 0.05, 0.1, 0.5)
+
+
+def def44_instance(spec: dict, reading: str = "printed") -> dict:
+    r"""Nash policies of the game (end points of exact best-response dynamics from random starts, kept only
+    when every agent's exact best response gains at most TOL) must be eps-ratio-Nash for every eps in EPS_44
+    under ``reading`` (``printed``: max V^i <= (1-eps) V^i; ``proof``: (1-eps) max V^i <= V^i).  For a Nash
+    policy max V^i = V^i, so the printed reading fails exactly when some V^i(mu) > 0 and eps > 0.  Corrected
+    (``proof``, nonnegative rewards) also checks monotonicity in eps on random policies."""
+    g = build_game(spec)
+    if reading == "proof" and g.r_min < 0:
+        return {"ratio": None, "reason": "negative rewards"}
+    rng = np.random.default_rng(int(spec.get("policy_seed", 0)))
+    st = random_policies(g, rng, 4)
+    fails, nash, worst = [], 0, None
+    for k in range(4):
+        locs = max_gain_br(g, [l[k] for l in st], 0.0, t_max=100)[-1]
+        Vi, BR, _ = br_profile(g, locs)
+        if np.any(BR - Vi > TOL * (1 + np.abs(BR))):
+            continue  # the dynamics did not reach a Nash policy from this start
+        nash += 1
+        for e in EPS_44:
+            if not is_ratio_nash(Vi, BR, e, reading):
+                fails.append({"eps": e, "V^i(mu)": Vi.tolist(), "max_BR^i(mu)": BR.tolist()})
+        if reading == "proof":  # eps-ratio-Nash for eps implies it for every larger eps
+            for l in [[p[k] for p in st]]:
+                v, b, _ = br_profile(g, l)
+                e0 = ratio_nash_eps(v, b)
+                if math.isfinite(e0) and not all(is_ratio_nash(v, b, e, reading) for e in EPS_44 if e >= e0):
+                    fails.append({"monotonicity": e0})
+    if nash == 0:
+        return {"ratio": None, "reason": "no Nash policy reached"}
+    return {"ratio": 2.0 if fails else 1.0, "certified": True, "exact": True, "nash_policies": nash,
+            "violations": fails[:4]}
+
+
+def _def44_sample(rng):
+    return _game_sample(rng, n_agents=(1, 2, 2), states=(1, 2), offsets=(0.1, 1.0), rewards=("team", "potential"))
+
+
+DEF44_FIXED = [{"n_agents": 1, "action_sizes": [1], "n_states": 1, "gamma": 0.0, "transition": "dense",
+                "reward": "team", "reward_scale": 0.0, "reward_offset": 1.0, "seed": 0}]
+
+
+@claim(id="mpg:definition-4.4", kind="reversed-inequality", paper=PAPER, location="Definition 4.4, Sec. 4.2",
+       statement=DEF_4_4, assumptions=["finite Markov game", "product policies", "eps in [0, 1)"],
+       domain="one-state one-action game with reward 1; random MPGs (team / potential rewards, positive) N in 1..2, "
+              "|S| in 1..2; Nash policies from exact best-response dynamics; eps in {0, 0.05, 0.1, 0.5}",
+       checkers=["exact best responses (policy iteration)", "exact values"], group=GROUP,
+       corrected="mpg:definition-4.4/corrected", expected="refuted",
+       discrepancy="printed the wrong way round: for a Nash policy max_{pi'^i} V^i = V^i, so max V^i <= (1-eps) V^i "
+                   "fails as soon as V^i(mu) > 0 and eps > 0; with positive values no policy is eps-ratio-Nash for "
+                   "eps > 0, and the dynamics of Sec. 4.3 never stop. The proofs of Theorems 4.5 and 4.7 use "
+                   "(1-eps) max V^i <= V^i")
+def check_def_4_4(ctx: Context) -> Result:
+    specs = _specs(ctx, [], _def44_sample, 8, witnesses=DEF44_FIXED)
+    r = _finish(_verdict("mpg:definition-4.4", specs, lambda s: def44_instance(s, "printed")))
+    if r.counterexample:
+        cx = r.counterexample
+        r.notes += (f". The counterexample meets the definition's setting (a finite Markov game, a product policy, eps in "
+                    f"[0, 1)): a Nash policy (exact best responses gain nothing) with V^i(mu) > 0 is not "
+                    f"eps-ratio-Nash as printed (first violation: {cx['violations'][0]})")
+    return r
+
+
+@claim(id="mpg:definition-4.4/corrected", paper=PAPER, location="Definition 4.4, corrected",
+       statement="pi is eps-ratio-Nash if (1-eps) max_{pi'^i} V^i_{pi'^i,pi^{-i}}(mu) <= V^i_pi(mu) for every agent i; "
+                 "with nonnegative rewards every Nash policy is eps-ratio-Nash for every eps in [0, 1), and "
+                 "eps-ratio-Nash for eps implies it for every larger eps",
+       assumptions=["nonnegative rewards", "eps in [0, 1)"], domain="as mpg:definition-4.4", checkers=["as mpg:definition-4.4"],
+       group=GROUP, as_printed=False, what_changed="the inequality reversed, as the proofs of Theorems 4.5 and 4.7 use it; "
+                                                    "nonnegative rewards")
+def check_def_4_4_corrected(ctx: Context) -> Result:
+    specs = _specs(ctx, [], _def44_sample, 8, witnesses=DEF44_FIXED)
+    return _finish(_verdict("mpg:definition-4.4/corrected", specs, lambda s: def44_instance(s, "proof")))
+
+
+# =============================================================================================
 # Theorem 4.5: POA of epsilon-ratio-Nash policies
 # =============================================================================================
 THM_4_5 = ("In any (alpha, beta)-smooth Markov game, the POA of any eps-ratio-Nash policy is at least "
