@@ -64,6 +64,13 @@ def test_mpg_readings_and_equation_1():
     assert [x["verdict"] for x in e.readings] == ["verified", "not-checked"]
 
 
+def test_mbpg_log_base_reading():
+    r = get("mbpg:theorem-1").run(Context(instance={"N": 3, "n_states": 4, "param": "sigmoid", "scale": 1.0,
+                                                    "seed": 5}))
+    assert r.verdict == "verified"
+    assert [(x["verdict"], x["text_supports"]) for x in r.readings] == [("verified", True), ("refuted", False)]
+
+
 def test_supported_readings_that_disagree_make_the_verdict_ambiguous():
     ok, bad = Result("verified"), Result("refuted")
     rd = [CG.as_reading(ok, "a", "s", "", True, True), CG.as_reading(bad, "b", "s", "", False, True)]

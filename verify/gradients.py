@@ -206,3 +206,17 @@ def mbpg_theorem_1(thetas: np.ndarray, param: str) -> np.ndarray:
         grad_log = -coverage_mu_j_jacobian(t, param) / (1 - mus[i])[:, None]
         out.append(((np.log(mu) + 1) * (1 - mu)) @ grad_log)
     return np.stack(out)
+
+
+def mbpg_theorem_1_log2(thetas: np.ndarray, param: str) -> np.ndarray:
+    r"""mbpg Theorem 1 read with base-2 logarithms throughout (J in bits):
+    sum_s (log2 mu(s) + 1)(1 - mu(s)) grad_{theta_i} log2(1 - mu_i(s)).  The gradient of J_2 = J / ln 2 is
+    the natural-log gradient divided by ln 2, while this formula's factor is log2 mu + 1, not
+    (ln mu + 1) / ln 2: the "+1" is the derivative of x ln x, so the base-2 reading fails."""
+    mus = np.stack([coverage_mu_j(t, param) for t in thetas])
+    mu = 1 - np.prod(1 - mus, axis=0)
+    out = []
+    for i, t in enumerate(thetas):
+        grad_log2 = -coverage_mu_j_jacobian(t, param) / (1 - mus[i])[:, None] / np.log(2.0)
+        out.append(((np.log2(mu) + 1) * (1 - mu)) @ grad_log2)
+    return np.stack(out)

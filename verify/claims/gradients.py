@@ -485,7 +485,17 @@ def check_mbpg_theorem_1(ctx: Context) -> Result:
                       symbolic=_sym_cov())
     r.notes += ("; the proof's 7th line writes prod_{j != i}(1 - mu_j)/(1 - mu_i) where prod_{j=1}^N is meant "
                 "(a typo that the next line silently repairs)")
-    return r
+
+    # J and the formula both in bits: grad J_2 = grad J / ln 2, so ln 2 times the formula is compared with grad J
+    log2_error = coverage_error(lambda th, param: G.mbpg_theorem_1_log2(th, param) * np.log(2.0))
+    alt = alt_run(ctx, "mbpg:theorem-1", 200, _sample_cov, log2_error)
+    rd = [as_reading(r, "natural logarithm", "the proof: dJ(s)/dmu(s) = -(log mu(s) + 1)",
+                     "the main reading; mu_j(theta_j) symbolic in sympy, softmax over states and sigmoid per "
+                     "state numerically (stand-ins: the appendix leaves mu_j open).", True, True),
+          as_reading(alt, "base-2 logarithm (J in bits)", "entropy is often in bits; the appendix writes log",
+                     "the '+1' of the formula and of the proof's dJ/dmu is the derivative of x ln x, which fixes the "
+                     "natural logarithm.", False, False)]
+    return decide(r, rd)
 
 
 __all__ = ["TOL"]
