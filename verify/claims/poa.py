@@ -956,7 +956,11 @@ def check_thm_4_5(ctx: Context, factor: float = 1.0) -> Result:
         as_reading(alt, DEF44_PROOF, "the proof of Theorem 4.5 ('by the definition of pi being eps-ratio-Nash')",
                    "the reading the proof uses (see mpg:definition-4.4).", True, True)])
     r.notes += _thm45_hypotheses(r)
-    r.notes += ("; also with positive rewards: beta <= -1 admits feasible pairs with a bound above 1. Definition 4.4 is "
+    pos = [x for x in ([r.counterexample] if r.counterexample else []) if x.get("worst") and x["worst"]["V_mu"] > 0]
+    if pos:
+        r.notes += (f"; with positive values too: beta = {pos[0]['worst']['beta']:g} <= -1 admits feasible pairs with a "
+                    "bound above 1")
+    r.notes += ("; Definition 4.4 is "
                 "printed the wrong way round (max_{pi'^i} V^i <= (1-eps) V^i): for positive values and eps > 0 no policy "
                 "satisfies it, so as printed the theorem speaks only of exact Nash policies (eps = 0); the proof uses "
                 "(1-eps) max V^i <= V^i (proofs/mpg_theorem-4.5.py).")
@@ -1176,7 +1180,7 @@ def check_cor_4_8(ctx: Context, factor: float = 1.0) -> Result:
                    "Sec. 3.3 fix K.", False, False),
         _untested("eq. (5) literally theta_{t,k} = theta_{t,k} + A_{t,k}", "eq. (5) as printed",
                   "an equation, not an update: it would hold only where A = 0; not evaluated.", False, False)])
-    r.notes += _count_hypotheses(r) + (
+    r.notes += _count_hypotheses(r) + ("" if r.verdict != "refuted" or r.counterexample["worst"]["rho"] > 1 else
         "; the good-step factor 1 + eps/(2(1-gamma)) does not follow from the proof (an additive gain eps/2 on "
         "Phi_t <= Phi_max gives 1 + eps/(2 Phi_max)), but a targeted search (9632 runs with rho > 1, sigma in "
         "{2, 5}, eps in {0.5, 1}, gamma in {0, 0.3, 0.5}, reward offsets up to 3) found no violation of the "
