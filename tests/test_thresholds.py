@@ -8,16 +8,20 @@ never as a finding about a paper.
 from __future__ import annotations
 
 import contextlib
+import pathlib
 import sys
 
-import numpy as np
-import pytest
+if __name__ == "__main__":  # run as a script: measure this checkout's oracles, not an installed copy
+    sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 
-from verify import checking as C
-from verify import gradients as G
-from verify import oracles as O
-from verify.claims import gradients as CG
-from verify.registry import Context, get
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from verify import checking as C  # noqa: E402
+from verify import gradients as G  # noqa: E402
+from verify import oracles as O  # noqa: E402
+from verify.claims import gradients as CG  # noqa: E402
+from verify.registry import Context, get  # noqa: E402
 
 _fd, _ad, _cov = O.fd_gradient, O.jax_value_gradient, O.jax_coverage_gradient
 
