@@ -121,3 +121,65 @@ def test_bad_input(spec):
 def test_certified_bracket_needs_nonnegative_rewards():
     with pytest.raises(InputError):
         P.certified_alpha_lo(P.build_game(dict(SPEC, reward_offset=-2.0)), 0.0)
+
+
+# --- the verdict calculus: kinds, found_by, witnesses, readings ---------------------------------------
+
+REFUTED = {"mpg:proposition-4.3": "missing-hypothesis", "mpg:theorem-4.5": "missing-hypothesis",
+           "mpg:theorem-4.7": "missing-hypothesis", "mpg:corollary-4.8": "missing-hypothesis",
+           "mpg:definition-4.4": "reversed-inequality"}
+
+
+@pytest.mark.parametrize("cid", sorted(REFUTED))
+def test_refutations_stand_on_the_search_alone(cid):
+    """Without the typed-in witnesses the search still refutes, with a kind and found_by 'search'."""
+    from verify.registry import get, to_json
+    c = get(cid)
+    for w in (True, False):
+        r = c.run(Context(witnesses=w))
+        j = to_json(c, r)
+        assert r.verdict == "refuted" and j["kind"] == REFUTED[cid] and j["found_by"] == "search", r.notes
+        assert j["counterexample"]["found_by"] == "search"
+        assert r.evidence["witnesses"] == (1 if w else 0) and r.evidence["search_violations"] >= 1
+        assert "meets" in r.notes  # the notes state the hypotheses the counterexample meets
+
+
+def test_witness_alone_is_not_a_verdict():
+    specs = P.Specs([{"w": 1}, {"s": 1}])
+    specs.n_witness = 1
+    r = P._verdict("x", specs, lambda s: {"ratio": 2.0 if "w" in s else 0.5, "certified": True})
+    assert r.verdict == "inconclusive" and r.evidence["witness_violations"] == 1
+
+
+def test_given_instance_is_found_by_given():
+    spec = P.THM45_FIXED[0]
+    r = P.check_thm_4_5(Context(instance=spec))
+    assert r.verdict == "refuted" and r.found_by == "given"
+
+
+@pytest.mark.parametrize("check, n", [(P.check_def_4_1, 2), (P.check_def_4_2, 2), (P.check_prop_4_3, 2),
+                                      (P.check_thm_4_5, 2), (P.check_thm_4_7, 2), (P.check_cor_4_8, 3)])
+def test_readings_recorded_and_verdict_derived(check, n):
+    from verify.registry import from_readings
+    r = check(Q)
+    assert r.readings and len(r.readings) == n
+    assert sum(bool(x.get("holds")) for x in r.readings) >= 1
+    assert all("text supports" in x["notes"] or "exclude" in x["notes"] for x in r.readings)
+    assert r.verdict == from_readings([x for x in r.readings if x["text_supports"]])
+
+
+def test_definition_4_4_checker_catches_the_reversal():
+    """The corrected checker passes with the proofs' inequality and refutes the printed (reversed) one."""
+    specs = P._specs(Q, [], P._def44_sample, 8)
+    assert P._verdict("x", specs, lambda s: P.def44_instance(s, "proof")).verdict == "verified"
+    assert P._verdict("x", specs, lambda s: P.def44_instance(s, "printed")).verdict == "refuted"
+
+
+def test_theorem_4_5_readings_of_definition_4_4_differ_where_they_should():
+    """With positive values and eps > 0 no policy is eps-ratio-Nash as printed: the printed reading of
+    Theorem 4.5 only sees eps = 0 policies, the proofs' reading sees eps = 0.1 ones too."""
+    spec = {"n_agents": 1, "action_sizes": [2], "n_states": 1, "gamma": 0.0, "transition": "dense", "reward": "team",
+            "reward_scale": 1.0, "reward_offset": 0.5, "seed": 1, "beta": 0.0}
+    a = P.thm45_instance(dict(spec, eps=0.1), True, def44="printed")
+    b = P.thm45_instance(dict(spec, eps=0.1), True, def44="proof")
+    assert a["ratio"] is None and b["ratio"] is not None

@@ -19,8 +19,38 @@ from .instances import spec_json
 from .registry import Context, Result
 
 TOL = 1e-6          # relative error allowed between a printed formula and an oracle
-FD_AD_TOL = 1e-7    # relative agreement required between finite differences and autodiff
 NEAR = 10.0         # err in (tol, NEAR * tol] is inconclusive
+
+# ---- how far finite differences and autodiff may disagree (set from measurement) -----------------
+# Measured with ``python tests/test_thresholds.py`` (seed 0; 2 CPU cores x86_64) on the gradient claims'
+# instances (bn: bnac Lemma 5.1; barrier: bnrate Lemma 1; mpg: mpg Lemma 3.1, block i of grad V^i and
+# grad Phi; coverage: mbpg Theorem 1), per instance rel_err(fd, autodiff), quick (200) / paper (1000):
+#
+#   oracle                                   median         90th pct (p90)       max
+#   real (Richardson, step sweep)            1.0e-12..2.9e-12  8.4e-12..1.5e-11  6.6e-11..1.5e-08
+#   Richardson step removed                  1.4e-09..2.4e-09  2.0e-09..5.6e-09  4.2e-09..2.1e-07
+#   one-sided difference                     6.0e-05..9.5e-05  1.1e-04..2.4e-04  1.6e-04..7.4e-04
+#   one step 10x the sweep's largest (0.2)   1.9e-06..3.6e-06  3.1e-06..1.4e-05  3.3e-06..3.3e-05
+#   whole sweep 10x larger                   4.2e-13..1.1e-12  4.4e-12..5.9e-12  2.9e-11..1.2e-08
+#   autodiff + 1e-6 planted (one entry)      1.0e-06           1.0e-06..1.2e-06  1.0e-06..4.8e-06
+#
+# The real oracle's worst instance (1.5e-8, an mpg game with gamma near 1) is within a factor 4 of the
+# damaged oracle without Richardson (4.2e-9 on the bnrate instances), so no threshold on the *maximum*
+# separates the two: the maximum is set by one hard instance, whatever the oracle.  The *typical*
+# disagreement separates them by three orders of magnitude; both are checked:
+#
+# * FD_AD_TOL caps every instance: 6.8x above the real worst over 1000 instances (1.47e-8), 10x below a
+#   planted 1e-6 error and 1500x below a one-sided difference;
+# * FD_AD_TYPICAL_TOL caps the 90th percentile over at least FD_AD_MIN_INSTANCES instances: 2.5e-10 is
+#   the geometric mean of the largest real p90 over any 20 consecutive instances (3.8e-11) and the
+#   smallest p90 without Richardson over any 20 consecutive instances (1.7e-9): a margin of 6.6x on each
+#   side (20x above the real p90 and 8x below the damaged p90 over 200 instances).
+# A whole step sweep 10x larger is *not* damage: the sweep keeps the pair of steps that agree best and
+# its estimates are as accurate as the real ones (p90 5.9e-12), so no threshold should reject it.
+FD_AD_TOL = 1e-7             # relative agreement required between FD and autodiff on every instance
+FD_AD_TYPICAL_TOL = 2.5e-10  # ... and at the FD_AD_QUANTILE over the instances of one check
+FD_AD_QUANTILE = 0.9
+FD_AD_MIN_INSTANCES = 20     # the typical check needs a distribution; a single --instance gets the cap only
 
 
 def rel_err(a, b, floor: float = 1e-12) -> float:
@@ -73,7 +103,8 @@ def run_instances(ctx: Context, claim_id: str, n_quick: int, sample: Callable[[n
     """Evaluate ``error`` on ctx's instances and turn the worst error into a verdict.
 
     ``error(spec)`` returns (err, details); details may carry ``oracle_disagreement`` (a float that
-    must stay below FD_AD_TOL) and per-oracle errors.  ``symbolic`` is a sympy result
+    must stay below FD_AD_TOL on every instance, and whose 90th percentile over the check's instances
+    must stay below FD_AD_TYPICAL_TOL) and per-oracle errors.  ``symbolic`` is a sympy result
     {"holds": bool, ...} that must agree with the numeric verdict."""
     if ctx.instance is not None:
         specs = [dict(ctx.instance)]
@@ -87,16 +118,23 @@ def run_instances(ctx: Context, claim_id: str, n_quick: int, sample: Callable[[n
         det = dict(det)
         det["err"] = err
         recs.append({"spec": spec, **det})
-        oracle_worst = max(oracle_worst, det.get("oracle_disagreement", 0.0))
+        od = det.get("oracle_disagreement", 0.0)
+        oracle_worst = math.inf if math.isnan(od) else max(oracle_worst, od)
         if err > worst or math.isnan(err):
             worst, worst_spec = err, spec
         if not err <= NEAR * tol:
             fails.append(spec)
     ev = {"tolerance": tol, "instances": len(specs), "worst_error": worst,
           "worst_instance": worst_spec}
+    typical = None
     if recs and "oracle_disagreement" in recs[0]:
         ev["fd_vs_autodiff_max_rel"] = oracle_worst
         ev["fd_vs_autodiff_tolerance"] = FD_AD_TOL
+        dis = [r.get("oracle_disagreement", 0.0) for r in recs]
+        if len(dis) >= FD_AD_MIN_INSTANCES:
+            typical = float(np.quantile(dis, FD_AD_QUANTILE))
+            ev["fd_vs_autodiff_p90_rel"] = typical
+            ev["fd_vs_autodiff_p90_tolerance"] = FD_AD_TYPICAL_TOL
     for key in ("err_fd", "err_autodiff", "err_closed_form"):
         vals = [r[key] for r in recs if key in r]
         if vals:
@@ -109,7 +147,13 @@ def run_instances(ctx: Context, claim_id: str, n_quick: int, sample: Callable[[n
     if oracle_worst > FD_AD_TOL:
         res.verdict = "inconclusive"
         res.reason = "oracle-disagreement"
-        res.notes = f"the oracles disagree with each other ({oracle_worst:.2e} > {FD_AD_TOL:g})"
+        res.notes = f"the oracles disagree with each other ({oracle_worst:.2e} > {FD_AD_TOL:g} on one instance)"
+        return res
+    if typical is not None and not typical <= FD_AD_TYPICAL_TOL:
+        res.verdict = "inconclusive"
+        res.reason = "oracle-disagreement"
+        res.notes = (f"the oracles disagree with each other on typical instances (90th percentile "
+                     f"{typical:.2e} > {FD_AD_TYPICAL_TOL:g})")
         return res
     if fails:
         res.verdict = "refuted"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .evaluation import (bn_advantage, product_advantage, q_values, visitation_parents,
-                         visitation_unnormalized)
+from .evaluation import (bn_advantage, product_advantage, q_subset, q_values, visitation_normalized,
+                         visitation_parents, visitation_unnormalized)
 from .games import MarkovGame
 from .policies import BNPolicy
 
@@ -42,6 +42,44 @@ def bnac_lemma_a_4(game: MarkovGame, policy: BNPolicy) -> list[np.ndarray]:
     (the printed conditioning on a^i in the latter is read as a typo; conditioning on a^i there would
     make A^i vanish)."""
     return _bn_pg(game, policy, 1.0 / (1.0 - game.gamma))
+
+
+def bnac_lemma_5_1_normalized_d(game: MarkovGame, policy: BNPolicy) -> list[np.ndarray]:
+    r"""bnac Lemma 5.1 read with the *normalized* visitation d~ = (1-gamma) d (Agarwal et al.'s convention,
+    not the paper's: bnac Sec. 3 defines d unnormalized):
+
+        1/(1-gamma) d~(s, a^{P^i}) pi^i(a^i|s,a^{P^i}) A^i(s,a^{P^i},a^i),  d~(s, a^{P^i}) = d~(s) pi(a^{P^i}|s)."""
+    Q = q_values(game, policy)
+    return [visitation_parents(game, policy, i, normalized=True)[..., None] * policy.local(i)
+            * bn_advantage(game, policy, i, Q=Q) / (1.0 - game.gamma) for i in range(game.n_agents)]
+
+
+def bnac_lemma_5_1_literal(game: MarkovGame, policy: BNPolicy) -> list[np.ndarray]:
+    r"""bnac Lemma 5.1 with A^i taken literally as printed, A^i(s,a^{P^i},a^i) := Q(s,a^{P^i}) - Q(s,a^{P^i})
+    (both terms the conditional Q of bnac Sec. 5 on the parents' actions; identically zero)."""
+    Q = q_values(game, policy)
+    out = []
+    for i in range(game.n_agents):
+        ps = list(policy.dag.parents[i])
+        q_par = q_subset(game, policy, ps, Q=Q)
+        A = np.broadcast_to((q_par - q_par)[..., None], policy.thetas[i].shape)
+        out.append(visitation_parents(game, policy, i)[..., None] * policy.local(i) * A / (1.0 - game.gamma))
+    return out
+
+
+def bnac_lemma_a_4_literal(game: MarkovGame, policy: BNPolicy) -> list[np.ndarray]:
+    r"""bnac Lemma A.4 with Q^{pi,i}(s, a^{P^i}) taken literally as printed,
+    E_{abar^{-P^i} ~ pi(.|s, a^{P^i}, a^i)} Q(s, a^{P^i}, abar^{-P^i}): conditioned on a^i as well, abar^i = a^i,
+    so it is Q^{pi,i}(s, a^{P^i}, a^i) and A^{pi,i} = Q^{pi,i}(s,a^{P^i},a^i) - Q^{pi,i}(s,a^{P^i},a^i)."""
+    Q = q_values(game, policy)
+    out = []
+    for i in range(game.n_agents):
+        plus = sorted(list(policy.dag.parents[i]) + [i])
+        q_plus = np.moveaxis(q_subset(game, policy, plus, Q=Q), 1 + plus.index(i), -1)
+        q_par_given_ai = np.moveaxis(q_subset(game, policy, plus, Q=Q), 1 + plus.index(i), -1)
+        out.append(visitation_parents(game, policy, i)[..., None] * policy.local(i)
+                   * (q_plus - q_par_given_ai) / (1.0 - game.gamma))
+    return out
 
 
 def bn_pg_corrected(game: MarkovGame, policy: BNPolicy, reward=None) -> list[np.ndarray]:
@@ -80,6 +118,11 @@ def bnrate_lemma_1(game: MarkovGame, policy: BNPolicy, lam: float) -> list[np.nd
     return [a + b for a, b in zip(bnac_lemma_5_1(game, policy), _barrier_grad(game, policy, lam))]
 
 
+def bnrate_lemma_1_normalized_d(game: MarkovGame, policy: BNPolicy, lam: float) -> list[np.ndarray]:
+    """bnrate Lemma 1 read with the normalized visitation (1-gamma) d (bnrate Sec. 2 defines d unnormalized)."""
+    return [a + b for a, b in zip(bnac_lemma_5_1_normalized_d(game, policy), _barrier_grad(game, policy, lam))]
+
+
 def bnrate_lemma_1_corrected(game: MarkovGame, policy: BNPolicy, lam: float) -> list[np.ndarray]:
     """bnrate Lemma 1 with the value part corrected as bnac Lemma 5.1 (no 1/(1-gamma) with unnormalized d)."""
     return [a + b for a, b in zip(bn_pg_corrected(game, policy), _barrier_grad(game, policy, lam))]
@@ -95,6 +138,21 @@ def mpg_lemma_3_1(game: MarkovGame, policy: BNPolicy) -> list[np.ndarray]:
     d = visitation_unnormalized(game, policy)
     return [d[:, None] * policy.local(i) * product_advantage(game, policy, i, reward=i)
             for i in range(game.n_agents)]
+
+
+def mpg_lemma_3_1_normalized_d(game: MarkovGame, policy: BNPolicy) -> list[np.ndarray]:
+    r"""mpg Lemma 3.1 read with the normalized visitation (1-gamma) d(s) (mpg Sec. 2 defines d unnormalized):
+    (1-gamma) d(s) pi^i(a^i|s) A^i(s, a^i)."""
+    d = visitation_normalized(game, policy)
+    return [d[:, None] * policy.local(i) * product_advantage(game, policy, i, reward=i)
+            for i in range(game.n_agents)]
+
+
+def mpg_lemma_c_2_normalized_d(game: MarkovGame, policy: BNPolicy) -> list[np.ndarray]:
+    r"""mpg Lemma C.2 read with the normalized visitation: 1/(1-gamma) (1-gamma) d(s) pi^i A_phi^{pi,i}(s, a^i)."""
+    d = visitation_normalized(game, policy)
+    return [d[:, None] * policy.local(i) * product_advantage(game, policy, i, reward="potential")
+            / (1.0 - game.gamma) for i in range(game.n_agents)]
 
 
 def mpg_lemma_c_2(game: MarkovGame, policy: BNPolicy) -> list[np.ndarray]:
@@ -147,4 +205,18 @@ def mbpg_theorem_1(thetas: np.ndarray, param: str) -> np.ndarray:
     for i, t in enumerate(thetas):
         grad_log = -coverage_mu_j_jacobian(t, param) / (1 - mus[i])[:, None]
         out.append(((np.log(mu) + 1) * (1 - mu)) @ grad_log)
+    return np.stack(out)
+
+
+def mbpg_theorem_1_log2(thetas: np.ndarray, param: str) -> np.ndarray:
+    r"""mbpg Theorem 1 read with base-2 logarithms throughout (J in bits):
+    sum_s (log2 mu(s) + 1)(1 - mu(s)) grad_{theta_i} log2(1 - mu_i(s)).  The gradient of J_2 = J / ln 2 is
+    the natural-log gradient divided by ln 2, while this formula's factor is log2 mu + 1, not
+    (ln mu + 1) / ln 2: the "+1" is the derivative of x ln x, so the base-2 reading fails."""
+    mus = np.stack([coverage_mu_j(t, param) for t in thetas])
+    mu = 1 - np.prod(1 - mus, axis=0)
+    out = []
+    for i, t in enumerate(thetas):
+        grad_log2 = -coverage_mu_j_jacobian(t, param) / (1 - mus[i])[:, None] / np.log(2.0)
+        out.append(((np.log2(mu) + 1) * (1 - mu)) @ grad_log2)
     return np.stack(out)

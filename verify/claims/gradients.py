@@ -4,6 +4,7 @@ instance, with central finite differences and with JAX autodiff of an independen
 (``verify.oracles``), and with sympy on a small symbolic game (``verify.symbolic``)."""
 from __future__ import annotations
 
+import dataclasses
 import functools
 
 import numpy as np
@@ -16,7 +17,7 @@ from ..checking import TOL, coverage_summary, grad_floor, rel_err, run_instances
 from ..evaluation import value
 from ..instances import GRADIENT_DOMAIN, build, instance_specs, sample_spec, spec_json
 from ..policies import BNPolicy
-from ..registry import Context, Result, claim
+from ..registry import Context, Result, claim, from_readings, reading
 
 BN_DOMAIN = dict(GRADIENT_DOMAIN)
 MPG_DOMAIN = dict(GRADIENT_DOMAIN, dag="empty", rewards=("potential", "potential-dummy", "team"))
@@ -92,6 +93,114 @@ def _barrier_specs():
     return st.builds(lambda s, lam: dict(s, **{"lambda": lam}), instance_specs(BN_DOMAIN), st.sampled_from(LAMBDAS))
 
 
+# ---- readings: each choice the harness made where the text admits several ----------------------
+ORIENTATION_N = 24   # quick-profile instances for a reading that needs new oracle values (x5 paper, x25 deep)
+
+
+def transpose_dag(spec: dict) -> dict:
+    """The same edge set read the other way: parents become children.  A spec's ``dag`` lists parents
+    in bnrate's orientation, P^i = {j : (j, i) in E} (bnrate Sec. 3); bnac Sec. 4 prints
+    P^i = {j : (i, j) in E}, so under bnac's reading agent i's parents are the agents listing i."""
+    dag = spec.get("dag") or [[] for _ in range(int(spec.get("n_agents", len(spec.get("action_sizes", [])))))]
+    n = len(dag)
+    return dict(spec, dag=[[k for k in range(n) if i in dag[k]] for i in range(n)])
+
+
+def _reading_evidence(r: Result) -> dict:
+    ev = {"instances": r.checked_instances, "worst_error": r.max_error,
+          "worst_instance": r.evidence.get("worst_instance")}
+    for k in ("fd_vs_autodiff_max_rel", "fd_vs_autodiff_p90_rel", "sympy"):
+        if k in r.evidence:
+            ev[k] = r.evidence[k]
+    if r.counterexample is not None:
+        ev["counterexample"] = r.counterexample.get("spec")
+    if r.reason:
+        ev["reason"] = r.reason
+    return ev
+
+
+def as_reading(r: Result, name: str, source: str, notes: str, holds: bool | None, supported: bool) -> dict:
+    """A reading with its own verdict and evidence; ``supported``: whether the text supports it (only
+    those count towards the claim's verdict; one the paper's own definitions exclude is still recorded)."""
+    tail = (" The text supports this reading." if supported else
+            " The paper's own definitions exclude this reading: recorded, not counted in the verdict.")
+    rec = reading(name, source, r.verdict, _reading_evidence(r), (notes + tail).strip(), holds)
+    rec["text_supports"] = bool(supported)
+    return rec
+
+
+def alt_run(ctx: Context, claim_id: str, n_quick: int, sample, error, transform=None) -> Result:
+    """A reading evaluated on the claim's own seeded instances (or the given --instance), mapped by
+    ``transform``; no shrinking and no sympy (the reading's verdict rests on the numeric oracles)."""
+    if transform is not None:
+        if ctx.instance is not None:
+            ctx = dataclasses.replace(ctx, instance=transform(dict(ctx.instance)))
+        base = sample
+        sample = lambda rng: transform(base(rng))  # noqa: E731
+    return run_instances(ctx, claim_id, n_quick, sample, error)
+
+
+def decide(r: Result, readings: list[dict]) -> Result:
+    """The claim's verdict from the readings the text supports (``registry.from_readings``)."""
+    r.readings = readings
+    counted = [x for x in readings if x.get("text_supports", True)]
+    v = from_readings(counted)
+    if v != r.verdict:
+        r.notes = (f"readings disagree ({', '.join(x['reading'] + ': ' + x['verdict'] for x in counted)}); "
+                   + r.notes)
+        r.verdict = v
+        if v == "inconclusive" and r.reason is None:
+            r.reason = next((x["evidence"].get("reason") for x in counted if x["evidence"].get("reason")), None)
+    return r
+
+
+ORIENT_NOTE = ("the lemma quantifies over every DAG, and each edge set read one way is its reverse read the "
+               "other way, so the verdict cannot depend on the orientation; evaluated on the same edge sets "
+               "with parents and children exchanged")
+D_UNNORM = "d the unnormalized visitation sum_t gamma^t Pr(s_t = s)"
+D_NORM = "d the normalized visitation (1-gamma) sum_t gamma^t Pr(s_t = s) (Agarwal et al.'s convention)"
+
+
+def bn_readings(ctx: Context, claim_id: str, r: Result, which: str) -> Result:
+    """Readings of the BN gradient claims (``which``: 'bnac-5.1', 'bnac-a.4', 'bnrate', or 'corrected' /
+    'bnrate-corrected' for the twins, whose statement fixes d and A^i)."""
+    barrier = which.startswith("bnrate")
+    paper_src = "bnrate Sec. 2-3" if barrier else "bnac Sec. 3-4"
+    sample = _sample_barrier if barrier else _sample_bn
+    err = barrier_error if barrier else bn_error
+    main_formula = {"bnac-5.1": G.bnac_lemma_5_1, "bnac-a.4": G.bnac_lemma_a_4, "bnrate": G.bnrate_lemma_1,
+                    "corrected": G.bn_pg_corrected, "bnrate-corrected": G.bnrate_lemma_1_corrected}[which]
+    own = "bnrate" if barrier else "bnac"
+    rd = [as_reading(r, f"{D_UNNORM}; A^i = Q(s,a^{{P^i_+}}) - Q(s,a^{{P^i}}); parents P^i = {{j : (j,i) in E}}",
+                     f"{paper_src}: d defined as the (unnormalized) discounted state visitation measure",
+                     "the harness's main reading; the paper's own definition of d; the counterexample, if any, "
+                     "is from this reading.", True, True)]
+    if which in ("bnac-5.1", "bnac-a.4", "bnrate"):
+        f = G.bnrate_lemma_1_normalized_d if barrier else G.bnac_lemma_5_1_normalized_d
+        alt = alt_run(ctx, claim_id, 200, sample, err(f))
+        rd.append(as_reading(alt, D_NORM, f"{own}: the factor 1/(1-gamma) is the one that goes with it",
+                             "the printed factor 1/(1-gamma) is right with this d, but the paper defines d "
+                             "unnormalized.", False, False))
+    if which == "bnac-5.1":
+        alt = alt_run(ctx, claim_id, 200, sample, err(G.bnac_lemma_5_1_literal))
+        rd.append(as_reading(alt, "A^i = Q(s,a^{P^i}) - Q(s,a^{P^i}) as printed (identically 0)",
+                             "bnac Lemma 5.1 as printed", "a typo: the restatement A.4 and its proof use "
+                             "Q(s,a^{P^i},a^i) - Q(s,a^{P^i}); taken literally the printed gradient is 0.",
+                             False, True))
+    if which == "bnac-a.4":
+        alt = alt_run(ctx, claim_id, 200, sample, err(G.bnac_lemma_a_4_literal))
+        rd.append(as_reading(alt, "Q^{pi,i}(s,a^{P^i}) conditioned on a^i as printed (then A^{pi,i} = 0)",
+                             "bnac Lemma A.4 as printed: abar^{-P^i} ~ pi(.|s,a^{P^i},a^i)",
+                             "conditioning on a^i fixes abar^i = a^i, so both terms of A^{pi,i} coincide; "
+                             "the proof averages abar^i over pi^i(.|s,a^{P^i}) (read so in the main reading).",
+                             False, True))
+    alt = alt_run(ctx, claim_id, ORIENTATION_N, sample, err(main_formula), transform=transpose_dag)
+    rd.append(as_reading(alt, "parents P^i = {j : (i,j) in E} (bnac's orientation)",
+                         "bnac Sec. 4 (bnrate Sec. 3 prints {j : (j,i) in E})", ORIENT_NOTE + ".",
+                         not barrier, not barrier))
+    return decide(r, rd)
+
+
 BN_ASSUMPTIONS = ["finite cooperative Markov game (team reward)", "tabular softmax BN policy, Eq. (1), on any DAG",
                   "d^pi_mu is the unnormalized discounted visitation of Sec. 3", "gamma in [0, 1)"]
 BN_DOMAIN_TEXT = ("random games: N in 1..4, |A^i| in 1..3 (mixed), |S| in 1..4, |A| <= 81, random DAGs, "
@@ -99,6 +208,16 @@ BN_DOMAIN_TEXT = ("random games: N in 1..4, |A^i| in 1..3 (mixed), |S| in 1..4, 
                   "action-independent transitions, reward scales 0.1..10 with offsets, theta ~ N(0, scale^2)")
 CHECKERS = ["finite differences (Richardson, step sweep)", "JAX autodiff (independent implementation)",
             "sympy (one-state symbolic game)"]
+
+
+def _factor_note(r: Result) -> str:
+    """The factor finding, stated only when this run refuted and sympy found the ratio 1/(1-gamma)."""
+    sym = r.evidence.get("sympy", {})
+    sym = sym.get("value_part", sym)
+    ratio = sym.get("ratio_printed_over_exact") or []
+    if r.verdict != "refuted" or not ratio:
+        return ""
+    return f"; sympy: printed / exact = {', '.join(ratio)}; " + FACTOR_DISCREPANCY
 
 
 def _bn_claim(ctx, claim_id, formula, symbolic_key):
@@ -113,13 +232,13 @@ FACTOR_DISCREPANCY = ("extra factor 1/(1-gamma): with the paper's own unnormaliz
                       "d(s,a^{P^i}) pi^i A^i; the printed 1/(1-gamma) belongs to the normalized d of Agarwal et al.")
 
 
-@claim(id="bnac:lemma-5.1", paper="bnac", location="Lemma 5.1, Sec. 5 (proof in Appendix A.4)",
+@claim(id="bnac:lemma-5.1", kind="wrong-constant", paper="bnac", location="Lemma 5.1, Sec. 5 (proof in Appendix A.4)",
        statement=LEMMA_5_1, assumptions=BN_ASSUMPTIONS, domain=BN_DOMAIN_TEXT, checkers=CHECKERS,
        corrected="bnac:lemma-5.1/corrected", discrepancy=FACTOR_DISCREPANCY, expected="refuted")
 def check_bnac_lemma_5_1(ctx: Context) -> Result:
-    r = _bn_claim(ctx, "bnac:lemma-5.1", G.bnac_lemma_5_1, "printed")
+    r = bn_readings(ctx, "bnac:lemma-5.1", _bn_claim(ctx, "bnac:lemma-5.1", G.bnac_lemma_5_1, "printed"), "bnac-5.1")
     r.notes += ("; the printed A^i = Q(s,a^{P^i}) - Q(s,a^{P^i}) is read as Q(s,a^{P^i_+}) - Q(s,a^{P^i}) "
-                "(taken literally it is 0 and the formula fails outright); " + FACTOR_DISCREPANCY)
+                "(taken literally it is 0 and the formula fails outright)" + _factor_note(r))
     return r
 
 
@@ -131,10 +250,11 @@ def check_bnac_lemma_5_1(ctx: Context) -> Result:
        what_changed="dropped the factor 1/(1-gamma) (or: read d as the normalized visitation); "
                     "A^i's first term conditions on a^{P^i_+}")
 def check_bnac_lemma_5_1_corrected(ctx: Context) -> Result:
-    return _bn_claim(ctx, "bnac:lemma-5.1/corrected", G.bn_pg_corrected, "corrected")
+    return bn_readings(ctx, "bnac:lemma-5.1/corrected",
+                       _bn_claim(ctx, "bnac:lemma-5.1/corrected", G.bn_pg_corrected, "corrected"), "corrected")
 
 
-@claim(id="bnac:lemma-a.4", paper="bnac", location="Lemma A.4, Appendix A (restatement of Lemma 5.1)",
+@claim(id="bnac:lemma-a.4", kind="wrong-constant", paper="bnac", location="Lemma A.4, Appendix A (restatement of Lemma 5.1)",
        statement="dV^{pi_theta}(mu)/d theta^i_{s,a^{P^i},a^i} = 1/(1-gamma) d^{pi_theta}_mu(s,a^{P^i}) "
                  "pi^i(a^i|s,a^{P^i}) A^{pi_theta,i}(s,a^{P^i},a^i), A^{pi,i} = Q^{pi,i}(s,a^{P^i},a^i) - "
                  "Q^{pi,i}(s,a^{P^i}), Q^{pi,i}(s,a^{P^i},a^i) = E_{abar^{-P^i_+} ~ pi(.|s,a^{P^i},a^i)} Q, "
@@ -142,9 +262,9 @@ def check_bnac_lemma_5_1_corrected(ctx: Context) -> Result:
        assumptions=BN_ASSUMPTIONS, domain=BN_DOMAIN_TEXT, checkers=CHECKERS,
        corrected="bnac:lemma-a.4/corrected", discrepancy=FACTOR_DISCREPANCY, expected="refuted")
 def check_bnac_lemma_a_4(ctx: Context) -> Result:
-    r = _bn_claim(ctx, "bnac:lemma-a.4", G.bnac_lemma_a_4, "printed")
+    r = bn_readings(ctx, "bnac:lemma-a.4", _bn_claim(ctx, "bnac:lemma-a.4", G.bnac_lemma_a_4, "printed"), "bnac-a.4")
     r.notes += ("; Q^{pi,i}(s,a^{P^i}) is printed conditioned on a^i as well, read as conditioned on a^{P^i} "
-                "only; " + FACTOR_DISCREPANCY)
+                "only" + _factor_note(r))
     return r
 
 
@@ -153,7 +273,8 @@ def check_bnac_lemma_a_4(ctx: Context) -> Result:
        assumptions=BN_ASSUMPTIONS, domain=BN_DOMAIN_TEXT, checkers=CHECKERS, as_printed=False,
        what_changed="dropped the factor 1/(1-gamma); Q^{pi,i}(s,a^{P^i}) conditioned on a^{P^i} only")
 def check_bnac_lemma_a_4_corrected(ctx: Context) -> Result:
-    return _bn_claim(ctx, "bnac:lemma-a.4/corrected", G.bn_pg_corrected, "corrected")
+    return bn_readings(ctx, "bnac:lemma-a.4/corrected",
+                       _bn_claim(ctx, "bnac:lemma-a.4/corrected", G.bn_pg_corrected, "corrected"), "corrected")
 
 
 BNRATE_1 = ("dL_lambda(theta)/d theta^i_{s,a^{P^i},a^i} = 1/(1-gamma) d^{pi_theta}_mu(s,a^{P^i}) pi^i(a^i|s,a^{P^i}) "
@@ -171,14 +292,16 @@ def _bnrate(ctx, claim_id, formula, value_sym):
     return r
 
 
-@claim(id="bnrate:lemma-1", paper="bnrate", location="Lemma 1, Sec. 4.1 (proof in Appendix A.1)",
+@claim(id="bnrate:lemma-1", kind="wrong-constant", paper="bnrate", location="Lemma 1, Sec. 4.1 (proof in Appendix A.1)",
        statement=BNRATE_1, assumptions=BN_ASSUMPTIONS + ["lambda > 0"], domain=BN_DOMAIN_TEXT + "; lambda in {0.01, 0.1, 1, 10}",
        checkers=CHECKERS, corrected="bnrate:lemma-1/corrected",
        discrepancy="the value part inherits bnac Lemma 5.1's extra factor 1/(1-gamma) (d is unnormalized in Sec. 2); "
                    "the log-barrier part is right", expected="refuted")
 def check_bnrate_lemma_1(ctx: Context) -> Result:
-    r = _bnrate(ctx, "bnrate:lemma-1", G.bnrate_lemma_1, "printed")
-    r.notes += "; the barrier term lambda/(|S||A^{P^i}|)(1/|A^i| - pi^i) is right (sympy); " + FACTOR_DISCREPANCY
+    r = bn_readings(ctx, "bnrate:lemma-1", _bnrate(ctx, "bnrate:lemma-1", G.bnrate_lemma_1, "printed"), "bnrate")
+    if r.evidence.get("sympy", {}).get("barrier_part", {}).get("holds"):
+        r.notes += "; the barrier term lambda/(|S||A^{P^i}|)(1/|A^i| - pi^i) is right (sympy)"
+    r.notes += _factor_note(r)
     return r
 
 
@@ -188,7 +311,9 @@ def check_bnrate_lemma_1(ctx: Context) -> Result:
        assumptions=BN_ASSUMPTIONS + ["lambda > 0"], domain=BN_DOMAIN_TEXT, checkers=CHECKERS, as_printed=False,
        what_changed="dropped the factor 1/(1-gamma) on the value part")
 def check_bnrate_lemma_1_corrected(ctx: Context) -> Result:
-    return _bnrate(ctx, "bnrate:lemma-1/corrected", G.bnrate_lemma_1_corrected, "corrected")
+    return bn_readings(ctx, "bnrate:lemma-1/corrected",
+                       _bnrate(ctx, "bnrate:lemma-1/corrected", G.bnrate_lemma_1_corrected, "corrected"),
+                       "bnrate-corrected")
 
 
 # ---- mpg ---------------------------------------------------------------------------------------
@@ -215,17 +340,30 @@ def mpg_error(formula):
     return error
 
 
+def mpg_readings(ctx: Context, claim_id: str, r: Result, normalized_formula) -> Result:
+    """Readings of mpg Lemma 3.1 / C.2: the visitation d as the paper defines it (unnormalized, mpg Sec. 2)
+    and the normalized d that the factor 1/(1-gamma) of Lemma C.2 would go with."""
+    rd = [as_reading(r, D_UNNORM, "mpg Sec. 2: the (unnormalized) discounted state visitation measure",
+                     "the harness's main reading; the paper's own definition of d.", True, True)]
+    alt = alt_run(ctx, claim_id, 200, _sample_mpg, mpg_error(normalized_formula))
+    rd.append(as_reading(alt, D_NORM, "Agarwal et al.; Lemma C.2's factor 1/(1-gamma) goes with it",
+                         "with this d Lemma C.2 would hold and Lemma 3.1 would be off by the factor 1-gamma; "
+                         "the paper defines d unnormalized.", False, False))
+    return decide(r, rd)
+
+
 @claim(id="mpg:lemma-3.1", paper="mpg", location="Lemma 3.1, Eq. (2), Sec. 3 (proof in Appendix A)",
        statement="dPhi_theta(mu)/d theta^i_{s,a^i} = dV^i_theta(mu)/d theta^i_{s,a^i} = d^{pi_theta}_mu(s) "
                  "pi^i(a^i|s) A^i_theta(s,a^i), A^i_theta(s,a^i) := E_{a^{-i}~pi^{-i}(.|s)}[A^i_theta(s,a^i,a^{-i})]",
        assumptions=MPG_ASSUMPTIONS, domain=MPG_DOMAIN_TEXT, checkers=CHECKERS)
 def check_mpg_lemma_3_1(ctx: Context) -> Result:
     strat = instance_specs(MPG_DOMAIN)
-    return run_instances(ctx, "mpg:lemma-3.1", 200, _sample_mpg, mpg_error(G.mpg_lemma_3_1), strat,
-                         symbolic=_sym_product("1"), summarize=coverage_summary)
+    r = run_instances(ctx, "mpg:lemma-3.1", 200, _sample_mpg, mpg_error(G.mpg_lemma_3_1), strat,
+                      symbolic=_sym_product("1"), summarize=coverage_summary)
+    return mpg_readings(ctx, "mpg:lemma-3.1", r, G.mpg_lemma_3_1_normalized_d)
 
 
-@claim(id="mpg:lemma-c.2", paper="mpg", location="Lemma C.2, Appendix C (extraction garbled; evident content)",
+@claim(id="mpg:lemma-c.2", kind="wrong-constant", paper="mpg", location="Lemma C.2, Appendix C (extraction garbled; evident content)",
        statement="dV^i(mu)/d theta^i_{s,a^i} = dPhi(mu)/d theta^i_{s,a^i} = 1/(1-gamma) d^{pi_theta}_mu(s) "
                  "pi_{theta^i}(a^i|s) A^{pi_theta,i}_phi(s,a^i), A_phi^{pi,i}(s,a^i) = Q_phi^{pi,i}(s,a^i) - V_phi^pi(s)",
        assumptions=MPG_ASSUMPTIONS, domain=MPG_DOMAIN_TEXT, checkers=CHECKERS, corrected="mpg:lemma-c.2/corrected",
@@ -234,7 +372,11 @@ def check_mpg_lemma_3_1(ctx: Context) -> Result:
 def check_mpg_lemma_c_2(ctx: Context) -> Result:
     r = run_instances(ctx, "mpg:lemma-c.2", 200, _sample_mpg, mpg_error(G.mpg_lemma_c_2), instance_specs(MPG_DOMAIN),
                       symbolic=_sym_product("printed"), summarize=coverage_summary)
-    r.notes += "; Lemma C.2 disagrees with Lemma 3.1 by the factor 1/(1-gamma); Lemma 3.1 is the right one"
+    r = mpg_readings(ctx, "mpg:lemma-c.2", r, G.mpg_lemma_c_2_normalized_d)
+    ratio = r.evidence.get("sympy", {}).get("ratio_printed_over_exact")
+    if r.verdict == "refuted" and ratio:
+        r.notes += (f"; Lemma C.2 disagrees with Lemma 3.1 by the factor 1/(1-gamma) (sympy: printed / exact = "
+                    f"{', '.join(ratio)}); Lemma 3.1 is the right one")
     return r
 
 
@@ -296,7 +438,15 @@ def check_mpg_equation_1(ctx: Context) -> Result:
     gap = float(np.abs((value(g2, alt, 0) - value(g2, pol, 0)) - (value(g2, alt, "potential") - value(g2, pol, "potential"))).max())
     r.evidence["non_mpg_control_violation"] = gap
     r.notes += f"; negative control (not an MPG): the identity fails by {gap:.3g}, so the check can fail"
-    return r
+    rd = [as_reading(r, "the deviating policy carries the bar: V^i_{pibar^i,pi^{-i}} - V^i_{pi^i,pi^{-i}} = "
+                        "Phi_{pibar^i,pi^{-i}} - Phi_{pi^i,pi^{-i}}", "mpg Definition 2.2 (the bar is printed there)",
+                     "the main reading: Definition 2.2 restated, from which the gradient identity follows.", True, True)]
+    trivial = Result("not-checked", notes="trivial")
+    rd.append(as_reading(trivial, "as printed, without the bar: V^i_{pi^i,pi^{-i}} - V^i_{pi^i,pi^{-i}} = "
+                                  "Phi_{pi^i,pi^{-i}} - Phi_{pi^i,pi^{-i}}", "mpg Eq. (1) as printed",
+                         "both sides are 0 for every game: a check of it could not fail, so it is not evaluated; "
+                         "it would not give the gradient identity the text draws from it.", False, True))
+    return decide(r, rd)
 
 
 # ---- mbpg --------------------------------------------------------------------------------------
@@ -350,7 +500,17 @@ def check_mbpg_theorem_1(ctx: Context) -> Result:
                       symbolic=_sym_cov())
     r.notes += ("; the proof's 7th line writes prod_{j != i}(1 - mu_j)/(1 - mu_i) where prod_{j=1}^N is meant "
                 "(a typo that the next line silently repairs)")
-    return r
+
+    # J and the formula both in bits: grad J_2 = grad J / ln 2, so ln 2 times the formula is compared with grad J
+    log2_error = coverage_error(lambda th, param: G.mbpg_theorem_1_log2(th, param) * np.log(2.0))
+    alt = alt_run(ctx, "mbpg:theorem-1", 200, _sample_cov, log2_error)
+    rd = [as_reading(r, "natural logarithm", "the proof: dJ(s)/dmu(s) = -(log mu(s) + 1)",
+                     "the main reading; mu_j(theta_j) symbolic in sympy, softmax over states and sigmoid per "
+                     "state numerically (stand-ins: the appendix leaves mu_j open).", True, True),
+          as_reading(alt, "base-2 logarithm (J in bits)", "entropy is often in bits; the appendix writes log",
+                     "the '+1' of the formula and of the proof's dJ/dmu is the derivative of x ln x, which fixes the "
+                     "natural logarithm.", False, False)]
+    return decide(r, rd)
 
 
 __all__ = ["TOL"]
