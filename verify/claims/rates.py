@@ -253,9 +253,55 @@ def lemma_instance(lid: str, spec: dict, const_scale: float = 1.0, reversed_: bo
     return rec
 
 
+#: start scales of the gradient-norm minimization (3 and 8: near-deterministic starts)
+STATIONARY_SCALES = (1.0, 3.0, 8.0)
+
+
+@functools.lru_cache(maxsize=512)
+def _stationary_point(lid: str, spec_key: str, start: int, maxiter: int):
+    """Minimize ||grad L_lambda||^2 (``verify.rates_search.min_grad_norm``) from start number ``start`` (a random
+    theta at scale STATIONARY_SCALES[start % 3], seeded by the spec's seed and the start number)."""
+    from .. import rates_search as RS
+    spec = json.loads(spec_key)
+    thr_fn, _, kind, reward, _, _ = LEMMAS[lid]
+    game, pol = build(spec)
+    lam = float(spec["lambda"])
+    rng = np.random.default_rng([int(spec.get("seed", 0)), 7, start])
+    p0 = BNPolicy.random(pol.dag, game.action_sizes, game.n_states, rng, STATIONARY_SCALES[start % len(STATIONARY_SCALES)])
+    p, _ = RS.min_grad_norm(game, p0, lam, reward, maxiter)
+    gn = grad_norm(exact_gradient(game, p, reward, lam))      # the hypothesis, with the harness's gradient oracle
+    thr = thr_fn(game, lam)
+    gap = _gap_fn(game, kind)(p) if gn <= thr else None
+    return {"start": start, "start_scale": STATIONARY_SCALES[start % len(STATIONARY_SCALES)], "grad_norm": gn,
+            "threshold": thr, "reached": bool(gn <= thr), "gap": gap, "M": mismatch_bracket(game), "N": game.n_agents,
+            "lambda": lam, "max_theta": float(np.abs(p.flat()).max())}
+
+
+def stationary_instance(lid: str, spec: dict, start: int, const_scale: float = 1.0, reversed_: bool = False,
+                        maxiter: int = 150) -> dict:
+    """A near-stationary point found by minimizing the gradient norm, classified as in ``lemma_instance``."""
+    if "lambda" not in spec or not float(spec["lambda"]) > 0:
+        raise InputError("a near-stationarity instance needs a positive 'lambda' in its spec")
+    rec = dict(_stationary_point(lid, spec_json({k: v for k, v in spec.items() if k != "start"}), int(start), maxiter))
+    c = LEMMAS[lid][1](rec["N"]) * const_scale
+    lo, hi = c * rec["lambda"] * rec["M"]["lower"], c * rec["lambda"] * rec["M"]["upper"]
+    rec.update(bound_lower=lo, bound_upper=hi)
+    gap = rec["gap"]
+    if not rec["reached"]:
+        rec["status"] = "skip"
+    elif not reversed_:
+        rec["status"] = "holds" if gap <= lo + ABS_TOL else ("fails" if gap > hi + 10 * ABS_TOL else "open")
+    else:
+        rec["status"] = "holds" if gap >= hi - ABS_TOL else ("fails" if gap < lo - 10 * ABS_TOL else "open")
+    rec["ratio"] = gap / lo if (gap is not None and lo > 0) else None
+    return rec
+
+
 def check_lemma(ctx: Context, lid: str, n_quick: int = 8, const_scale: float = 1.0, reversed_: bool = False,
                 claim_id: str | None = None) -> Result:
     claim_id = claim_id or lid
+    if ctx.instance is not None and "start" in ctx.instance:
+        return _stationary_result(ctx, lid, claim_id, const_scale, reversed_)
     if ctx.instance is not None:
         specs = [dict(ctx.instance)]
     else:
@@ -269,10 +315,24 @@ def check_lemma(ctx: Context, lid: str, n_quick: int = 8, const_scale: float = 1
     for s in specs:
         r = lemma_instance(lid, s, const_scale, reversed_, max_iters)
         recs.append({"spec": s, **{k: v for k, v in r.items() if k != "M"}, "M_bracket": r["M"]})
+    # the search: minimize the gradient norm from several starts (near-deterministic ones included) on the
+    # tight instance and the first random ones; the paper and deep profiles take more instances and starts
+    n_inst, n_starts = ctx.n(1, 4, 8), ctx.n(3, 6, 12)
+    search_specs = ([specs[-1]] + specs[:n_inst]) if ctx.instance is None else specs
+    for s in search_specs:
+        for k in range(n_starts):
+            r = stationary_instance(lid, s, k, const_scale, reversed_)
+            recs.append({"spec": dict(s, start=k), "found_by_search": "gradient-norm minimization",
+                         **{kk: v for kk, v in r.items() if kk != "M"}, "M_bracket": r["M"]})
     done = [r for r in recs if r["status"] != "skip"]
     fails = [r for r in done if r["status"] == "fails"]
     opens = [r for r in done if r["status"] == "open"]
     ev = {"threshold": LEMMAS[lid][5], "instances": len(specs), "reached_threshold": len(done),
+          "stationary_search": {"instances": len(search_specs), "starts_each": n_starts,
+                                "start_scales": list(STATIONARY_SCALES),
+                                "points_meeting_the_hypothesis": sum(1 for r in done if "found_by_search" in r),
+                                "max_ratio_gap_over_bound_at_M_lower": max((r["ratio"] for r in done
+                                                                            if "found_by_search" in r), default=None)},
           "max_ratio_gap_over_bound_at_M_lower": max((r["ratio"] for r in done), default=None),
           "verdict_rests_on": "M_upper (refutation)" if fails else "M_lower (verification)",
           "records": recs,
@@ -283,8 +343,10 @@ def check_lemma(ctx: Context, lid: str, n_quick: int = 8, const_scale: float = 1
     if fails:
         cx = min(fails, key=lambda r: (r["spec"].get("n_states", 1), r["N"]))
         res.verdict = "refuted"
+        res.kind = "wrong-constant"
+        res.found_by = "given" if ctx.instance is not None else ("search" if cx["spec"] is not specs[-1] else "witness")
         res.counterexample = {"spec": cx["spec"], "gap": cx["gap"], "bound_at_M_upper": cx["bound_upper"],
-                              "grad_norm": cx["probe_grad_norm"], "threshold": cx["threshold"]}
+                              "grad_norm": cx.get("probe_grad_norm", cx["grad_norm"]), "threshold": cx["threshold"]}
         from ..checking import reproduce_cmd
         res.reproduce = reproduce_cmd(claim_id, cx["spec"])
         res.notes = (f"gap {cx['gap']:.4g} > bound {cx['bound_upper']:.4g} (at M_upper) on {len(fails)} of "
@@ -296,6 +358,24 @@ def check_lemma(ctx: Context, lid: str, n_quick: int = 8, const_scale: float = 1
     else:
         res.notes = (f"held on all {len(done)} near-stationary points (worst gap / bound at M_lower "
                      f"= {ev['max_ratio_gap_over_bound_at_M_lower']:.3g})")
+    return res
+
+
+def _stationary_result(ctx: Context, lid: str, claim_id: str, const_scale: float, reversed_: bool) -> Result:
+    """One near-stationary point rebuilt from its spec and start number (a reproduction command)."""
+    from ..checking import reproduce_cmd
+    spec = dict(ctx.instance)
+    r = stationary_instance(lid, spec, int(spec["start"]), const_scale, reversed_)
+    v = {"holds": "verified", "fails": "refuted", "open": "inconclusive", "skip": "inconclusive"}[r["status"]]
+    res = Result(v, checked_instances=int(r["status"] != "skip"), max_error=r["ratio"],
+                 evidence={k: val for k, val in r.items() if k != "M"} | {"M_bracket": r["M"]})
+    if v == "refuted":
+        res.kind, res.found_by = "wrong-constant", "given"
+        res.counterexample = {"spec": spec, "gap": r["gap"], "bound_at_M_upper": r["bound_upper"],
+                              "grad_norm": r["grad_norm"], "threshold": r["threshold"]}
+        res.reproduce = reproduce_cmd(claim_id, spec)
+    res.notes = (f"gradient norm {r['grad_norm']:.3g} (threshold {r['threshold']:.3g}); gap {r['gap']} vs bound "
+                 f"[{r['bound_lower']:.4g}, {r['bound_upper']:.4g}]")
     return res
 
 
