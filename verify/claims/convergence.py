@@ -763,6 +763,16 @@ THM38_READINGS = {
 }
 
 
+def thm38_plan(ctx: Context) -> tuple[tuple, list]:
+    """The start log-odds and the family bases of the profile: seeded random 2x2 potential games (a prefix of
+    the same sequence in every profile) and, unless witnesses are left out, the typed-in game."""
+    rng = np.random.default_rng(ctx.seed + 38)
+    bases = [("search", _random_family_base(int(rng.integers(0, 2**31 - 1)))) for _ in range(ctx.n(1, 3, 6))]
+    if ctx.witnesses:
+        bases.append(("witness", {"reward": [[1.0, 0.0], [0.0, 0.5]], "profile": [0, 1], "eps": 0.8}))
+    return FAMILY_G[ctx.profile], bases
+
+
 @claim(id="mpg:theorem-3.8", paper="mpg", location="Theorem 3.8, Sec. 3.3 (proof in Appendix E.2)", statement=THM_38,
        assumptions=["Markov potential game, tabular softmax product policies", "inner step as printed in (5) (eta = 1)",
                     "no initialization is stated"],
@@ -784,11 +794,7 @@ def check_mpg_theorem_3_8(ctx: Context, reverse: bool = False) -> Result:
     if ctx.instance is not None:
         from ..checking import run_instances
         return run_instances(ctx, "mpg:theorem-3.8", 1, None, npg_br_error(reverse), None, tol=1.0)
-    Gs = FAMILY_G[ctx.profile]
-    rng = np.random.default_rng(ctx.seed + 38)
-    bases = [("search", _random_family_base(int(rng.integers(0, 2**31 - 1)))) for _ in range(ctx.n(1, 3, 6))]
-    if ctx.witnesses:
-        bases.append(("witness", {"reward": [[1.0, 0.0], [0.0, 0.5]], "profile": [0, 1], "eps": 0.8}))
+    Gs, bases = thm38_plan(ctx)
     fams = []
     for how, base in bases:
         recs = [{"G": G, "spec": _family_spec(base, G), **npg_br_growth(_family_spec(base, G))} for G in Gs]
