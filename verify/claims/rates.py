@@ -1120,7 +1120,7 @@ def check_bnrate_theorem_2_corrected(ctx: Context) -> Result:
        corrected="mpg:theorem-3.6/corrected", expected="refuted", group="rates", kind="missing-hypothesis",
        readings=[{"reading": k, "source": v} for k, v in MPG36_READINGS.items()],
        discrepancy="beta_lambda does not scale with the potential, while the smoothness of Phi does (Lemma 3.2's proof "
-                   "assumes rewards in [0, 1]); with a potential of range ~1000 the stated step overshoots and two "
+                   "assumes rewards in [0, 1]); with a [0, 1] potential scaled by 1000 the stated step overshoots and two "
                    "agents in lockstep miss eps for the printed T steps")
 def check_mpg_theorem_3_6(ctx: Context, T_factor: float = 1.0) -> Result:
     return check_mpg_36(ctx, T_factor)
