@@ -79,3 +79,38 @@ def test_bad_instance_kind_is_input_error():
         C.build_instance({"kind": "nope"})
     with pytest.raises(InputError):
         C.fisher(*C.build_instance({"n_agents": 2, "dag": [[], [0]], "theta_scale": 1.0}), 0)
+
+
+def test_npg_br_theorem_38_profiles_nested():
+    """Verdicts monotone in effort: every family and start log-odds of the quick profile is in the paper and
+    deep profiles, so the quick refutation is never lost."""
+    plans = {p: C.thm38_plan(Context(profile=p)) for p in ("quick", "paper", "deep")}
+    for small, big in (("quick", "paper"), ("paper", "deep")):
+        assert set(plans[small][0]) <= set(plans[big][0])
+        assert all(b in plans[big][1] for b in plans[small][1])
+    r = C.check_mpg_theorem_3_8(Context())
+    assert r.verdict == "refuted" and r.kind == "missing-hypothesis" and r.found_by == "search"
+    assert [x["verdict"] for x in r.readings] == ["refuted", "refuted"]
+    fam = next(f for f in r.evidence["families"] if f["grows"])
+    assert fam["records"][-1]["steps_over_B"] > 20 * fam["records"][0]["steps_over_B"]
+
+
+def test_npg_br_growth_criterion_can_fail():
+    # a family that does not grow (the same start repeated) is not taken for growth
+    rec = {"inner_steps": 10, "reached": True}
+    assert not C._grows([dict(rec, G=10), dict(rec, G=100), dict(rec, G=300)])
+    assert C._grows([dict(rec, G=10), dict(rec, G=100, inner_steps=100), dict(rec, G=300, inner_steps=300)])
+
+
+def test_limit_statements_carry_the_reason():
+    r = C.check_mpg_theorem_3_4(Context())
+    assert r.verdict == "inconclusive" and r.reason == "limit-statement"
+
+
+def test_monotone_checks_steps_below_the_bound():
+    # on the pinned x100 instance the decrease appears at the bound; the one-step check also covers smaller steps
+    spec = {"gamma": 0.0, "kind": "matrix", "reward": [[1.0, 0.0], [0.0, 1.0]],
+            "theta": [-2.2242, -1.681347, -4.596167, -5.139027]}
+    err = C._monotone_error("own", "potential", C.mpg_c3_step_bound, 100.0, 0, 0)
+    e, det = err(spec)
+    assert e > 1e-3 and det["step_fractions"] == list(C.STEP_FRACTIONS) and min(C.STEP_FRACTIONS) < 1

@@ -90,3 +90,99 @@ def test_bad_input():
         R.lemma_instance("bnrate:lemma-2", GAME)   # no lambda
     with pytest.raises(InputError):
         R.symbolic_check("mpg:theorem-3.6", values={"Q": 1})
+
+
+# ---- bnrate Theorems 1-2: the freedoms the statement leaves ------------------------------------------
+from verify import rates_search as RS  # noqa: E402
+
+BANDIT = {"rewards": [0.9, 0.2], "gamma": 0.0, "eps": 0.175}
+
+
+@pytest.mark.parametrize("tid", ["bnrate:theorem-1", "bnrate:theorem-2"])
+def test_freedom_runs_decide_both_ways(tid):
+    T = R.THEOREMS[tid]["printed"]
+    ok = RS.freedom_run(tid, BANDIT, T)                          # the proof's choices: eps reached well before T
+    assert ok["status"] == "holds" and ok["iterations_run"] < ok["T_run"]
+    bad = RS.freedom_run(tid, dict(BANDIT, eta_scale=1e-9), T)  # eta <= 1/beta_lambda, far below it
+    assert bad["status"] == "fails" and bad["iterations_run"] == bad["T_run"] and bad["min_gap_t<T"] > bad["eps"]
+    assert bad["oracle_check"]["gap_error"] < 1e-12 and bad["oracle_check"]["step_error"] < 1e-12
+    r = R.check_bnrate_theorem(Context(instance=dict(BANDIT, eta_scale=1e-9)), tid)
+    assert r.verdict == "refuted" and r.found_by == "given" and r.kind == "missing-hypothesis" and r.reproduce
+
+
+def test_freedom_search_finds_each_freedom_on_its_own():
+    tid = "bnrate:theorem-1"
+    srch = RS.search_freedoms(tid, R.THEOREMS[tid]["printed"], ("eta", "lambda", "theta0"), RS.bandit_bases(0, 1), "quick")
+    assert set(srch["first_failure"]) == {"eta", "lambda", "theta0"}
+    # each grid starts at the proof's own choice, where the printed T holds
+    firsts = {}
+    for r in srch["runs"]:
+        firsts.setdefault(r["freedom"], r)
+    assert all(r["status"] == "holds" for r in firsts.values())
+
+
+def test_freedom_search_power_near_the_boundary():
+    """Plant T x 10 (a violation needs a 10x smaller step): the eta search still finds one, at a smaller eta."""
+    tid = "bnrate:theorem-1"
+    T = R.THEOREMS[tid]["printed"]
+    base = RS.bandit_bases(0, 1)
+    e1 = RS.search_freedoms(tid, T, ("eta",), base, "quick")["first_failure"]["eta"]["spec"]["eta_scale"]
+    e100 = RS.search_freedoms(tid, f"10*({T})", ("eta",), base, "quick")["first_failure"]["eta"]["spec"]["eta_scale"]
+    assert e100 < e1
+
+
+def test_theorem_proof_claims_fail_at_the_step_and_can_pass():
+    r1 = R.check_theorem_proof(Context(), "bnrate:theorem-1")
+    assert r1.verdict == "refuted" and r1.counterexample["step"] == 9 and r1.kind == "wrong-constant"
+    r2 = R.check_theorem_proof(Context(), "bnrate:theorem-2")
+    assert r2.verdict == "refuted" and r2.counterexample["step"] == 7
+    assert R.check_theorem_proof(Context(), "mpg:theorem-3.6").verdict == "verified"
+
+
+def test_bnrate_theorem_profiles_nested():
+    q, p = RS.bandit_bases(0, 1), RS.bandit_bases(0, 3)
+    assert p[:1] == q
+    assert RS.potential_bases(0, 3) == RS.potential_bases(0, 8)[:3]
+    assert RS.symmetric_bases(0, 12) == RS.symmetric_bases(0, 40)[:12]
+
+
+# ---- mpg Theorem 3.6 -----------------------------------------------------------------------------------
+def test_mpg36_planted_T_over_1000_refutes():
+    held = R.check_mpg_36(Context(), unit_only=True)
+    assert held.verdict == "verified" and held.evidence["min_slack_T_over_first_hit"] < 1000
+    planted = R.check_mpg_36(Context(), T_factor=1e-3, unit_only=True)
+    assert planted.verdict == "refuted" and planted.reproduce and planted.found_by == "search"
+
+
+def test_mpg36_scaled_potential_refutes_and_unit_scale_holds():
+    spec = {"potential": [[0.2, 1.0], [1.0, 0.0]], "gamma": 0.0, "eps_fraction": 0.5}
+    T = R.THEOREMS["mpg:theorem-3.6"]["printed"]
+    big = RS.mpg36_run(dict(spec, scale=1000.0), T)
+    assert big["status"] == "fails" and big["min_gap_t<T"] > big["eps"]
+    assert RS.mpg36_run(dict(spec, scale=10.0), T)["status"] == "holds"
+    r = R.check_mpg_36(Context(instance=dict(spec, scale=1000.0)))
+    assert r.verdict == "refuted" and r.found_by == "given"
+    with pytest.raises(InputError):
+        R.check_mpg_theorem_3_6_corrected(Context(instance=dict(spec, scale=1000.0)))
+
+
+# ---- near-stationary points by gradient-norm minimization ---------------------------------------------
+def test_stationary_search_meets_the_hypothesis_and_catches_a_planted_constant():
+    spec = R._tight_spec("bnrate:lemma-2")
+    rec = R.stationary_instance("bnrate:lemma-2", spec, 0)
+    assert rec["reached"] and rec["grad_norm"] <= rec["threshold"] and rec["status"] == "holds"
+    planted = R.stationary_instance("bnrate:lemma-2", spec, 0, const_scale=0.05)
+    assert planted["status"] == "fails"
+    r = R.check_lemma(Context(instance=dict(spec, start=0)), "bnrate:lemma-2", const_scale=0.05)
+    assert r.verdict == "refuted" and r.reproduce and "start" in r.counterexample["spec"]
+
+
+def test_rates_bad_input():
+    with pytest.raises(InputError):
+        RS.freedom_run("bnrate:theorem-1", dict(BANDIT, eta_scale=2.0), "1")
+    with pytest.raises(InputError):
+        RS.freedom_run("bnrate:theorem-1", {"rewards": [1.0, 1.0], "eps": 0.1}, "1")
+    with pytest.raises(InputError):
+        RS.mpg36_run({"potential": "x"}, "1")
+    with pytest.raises(InputError):
+        R.check_theorem_proof(Context(instance={"rewards": [1, 0]}), "bnrate:theorem-1")

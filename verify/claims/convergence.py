@@ -40,7 +40,7 @@ from ..errors import InputError  # noqa: E402
 from ..games import coordination_game, make_game  # noqa: E402
 from ..instances import build, instance_specs, sample_spec  # noqa: E402
 from ..policies import DAG, BNPolicy  # noqa: E402
-from ..registry import Context, Result, claim  # noqa: E402
+from ..registry import Context, Result, claim, from_readings, reading  # noqa: E402
 
 # =================================================================================================
 # constants of the statements
@@ -304,31 +304,42 @@ def _spec_key(spec):
     return json.dumps(spec, sort_keys=True)
 
 
-def _monotone_error(update_reward, measure_reward, bound, multiplier, run_steps, restarts):
+#: step sizes below the bound: the statements hold for every eta <= the bound, so one step from each
+#: instance is taken at these fractions of it too (the runs use the bound itself, and in the paper and
+#: deep profiles every fraction)
+STEP_FRACTIONS = (1.0, 0.5, 0.1, 0.01)
+
+
+def _monotone_error(update_reward, measure_reward, bound, multiplier, run_steps, restarts, run_fractions=(1.0,)):
     """error(spec): the worst relative decrease of V(s) or Q(s,a) over (a) one step from the instance's
-    theta, (b) every step of a ``run_steps``-step PG run from it, (c) one step from ``restarts`` random
-    theta at scales 3 and 6 (seeded by the spec), all at multiplier x the stated step bound."""
+    theta at every fraction in STEP_FRACTIONS of multiplier x the stated step bound, (b) every step of a
+    ``run_steps``-step PG run from it at each fraction in ``run_fractions``, (c) one step from ``restarts``
+    random theta at scales 3 and 6 (seeded by the spec), at multiplier x the bound."""
     def error(spec):
         game, pol = build_instance(spec)
         eta = bound(game)
         if not math.isfinite(eta):  # constant reward: V does not move
             return 0.0, {"eta": None}
         eta *= multiplier
-        worst, det = decrease(game, pol, eta, update_reward, measure_reward)
-        where = "instance theta"
-        p = pol
-        for t in range(run_steps):
-            p, _ = _pg_step(game, p, eta, update_reward)
-            w, dd = decrease(game, p, eta, update_reward, measure_reward)
+        worst, det, where = -1.0, {}, ""
+        for fr in STEP_FRACTIONS:
+            w, dd = decrease(game, pol, fr * eta, update_reward, measure_reward)
             if w > worst:
-                worst, det, where = w, dd, f"step {t + 1} of the run"
+                worst, det, where = w, dd, f"instance theta, eta = {fr:g} x bound"
+        for fr in run_fractions:
+            p = pol
+            for t in range(run_steps):
+                p, _ = _pg_step(game, p, fr * eta, update_reward)
+                w, dd = decrease(game, p, fr * eta, update_reward, measure_reward)
+                if w > worst:
+                    worst, det, where = w, dd, f"step {t + 1} of the run at {fr:g} x bound"
         rng = np.random.default_rng(int(spec.get("theta_seed", 0)) + 1)
         for k in range(restarts):
             q = BNPolicy.random(pol.dag, game.action_sizes, game.n_states, rng, (3.0, 6.0)[k % 2])
             w, dd = decrease(game, q, eta, update_reward, measure_reward)
             if w > worst:
                 worst, det, where = w, dd, f"random restart {k}"
-        return worst, dict(det, eta=eta, where=where)
+        return worst, dict(det, eta=eta, where=where, step_fractions=list(STEP_FRACTIONS))
     return error
 
 
@@ -354,14 +365,14 @@ def _adversarial_bandit(update_reward, measure_reward, bound, multiplier, maxfev
 
 
 def check_monotone(ctx: Context, claim_id: str, update_reward, measure_reward, bound, domain,
-                   multiplier: float = 1.0, n_quick: int = 12, run_steps: int = 8, restarts: int = 4,
+                   multiplier: float = 1.0, n_quick: int = 12, run_steps: int = 12, restarts: int = 4,
                    hyp_examples: int = 15, maxfev: int = 150) -> Result:
     """Monotone improvement V^{t+1}(s) >= V^t(s), Q^{t+1}(s,a) >= Q^t(s,a) at ``multiplier`` x the stated
     step bound: random instances (each: one step, a short run, random restarts), the adversarial bandit,
     and a hypothesis search over instance specs."""
     from ..checking import run_instances
     err = _monotone_error(update_reward, measure_reward, bound, multiplier, run_steps * (1 if ctx.profile == "quick" else 5),
-                          restarts)
+                          restarts, (1.0,) if ctx.profile == "quick" else STEP_FRACTIONS)
     strategy = instance_specs(domain)
     res = run_instances(ctx, claim_id, n_quick, lambda rng: sample_spec(rng, domain), err, strategy, tol=MONO_TOL)
     if ctx.instance is not None:
@@ -387,7 +398,8 @@ def check_monotone(ctx: Context, claim_id: str, update_reward, measure_reward, b
         res.max_error = max(res.max_error or 0.0, e)
     if res.verdict == "verified":
         res.notes = (f"no decrease of any V(s) or Q(s,a) at {multiplier:g} x the stated step bound on "
-                     f"{res.checked_instances} instances (one step, {run_steps}-step runs, random restarts), "
+                     f"{res.checked_instances} instances (one step at {', '.join(f'{x:g}' for x in STEP_FRACTIONS)} x the "
+                     f"bound, {run_steps * (1 if ctx.profile == 'quick' else 5)}-step runs, random restarts), "
                      f"the adversarial bandit search and {ctx.n(hyp_examples)} hypothesis examples; "
                      f"worst relative decrease {res.max_error:.2g}")
     return res
@@ -589,13 +601,16 @@ def check_pg_convergence(ctx: Context, claim_id: str, runs: dict, bound, reward,
             sm = planted[0]
             return Result("refuted", len(summaries), sm[f"{key}_end"], {"spec": sm["spec"], **sm},
                           reproduce_cmd(claim_id, dict(sm["spec"], T=sm["T"])),
-                          f"planted reversed inequality: the {key} fell from {sm[key + '_start']:.3g} to {sm[key + '_end']:.3g}", ev)
-        return Result("inconclusive", len(summaries), None, notes="planted variant not contradicted", evidence=ev)
+                          f"planted reversed inequality: the {key} fell from {sm[key + '_start']:.3g} to {sm[key + '_end']:.3g}", ev,
+                          kind="reversed-inequality", found_by="given" if ctx.instance is not None else "witness")
+        return Result("inconclusive", len(summaries), None, notes="planted variant not contradicted", evidence=ev,
+                      reason="limit-statement")
     if bad:
         sm = bad[0]
         return Result("refuted", len(summaries), sm[f"{key}_end"], {"spec": sm["spec"], **sm},
                       reproduce_cmd(claim_id, dict(sm["spec"], T=sm["T"])),
-                      f"a run converged (||grad|| = {sm['grad_norm_end']:.2g}) with {key} {sm[key + '_end']:.3g}", ev)
+                      f"a run converged (||grad|| = {sm['grad_norm_end']:.2g}) with {key} {sm[key + '_end']:.3g}", ev,
+                      kind="missing-hypothesis", found_by="given" if ctx.instance is not None else "witness")
     parts = []
     for sm in summaries:
         txt = (f"{key} {sm[key + '_start']:.3g} -> {sm[key + '_end']:.3g} in {sm['T']} steps "
@@ -608,7 +623,8 @@ def check_pg_convergence(ctx: Context, claim_id: str, runs: dict, bound, reward,
              f". {reached} of {len(summaries)} runs reached {key} <= {NASH_TOL:g} x scale; none converged to a "
              "point that contradicts the statement")
     ev["finite_run_consistent"] = True
-    return Result("inconclusive", len(summaries), max(sm[f"{key}_end"] for sm in summaries), notes=notes, evidence=ev)
+    return Result("inconclusive", len(summaries), max(sm[f"{key}_end"] for sm in summaries), notes=notes, evidence=ev,
+                  reason="limit-statement")
 
 
 THM_55 = ("Under Assumptions 5.2-5.4, suppose every agent i follows the policy gradient dynamics (2) "
@@ -692,25 +708,138 @@ NPGBR_CHECKERS = ["exact NPG-BR (soft policy iteration on the exact local advant
                   "exact Nash gap per outer iteration", "Phi_max - Phi_min solved exactly"]
 
 
+#: the start log-odds G of the families, per profile (each profile's list contains the smaller one's)
+FAMILY_G = {"quick": (10, 100, 300), "paper": (10, 100, 300, 1000), "deep": (10, 100, 300, 1000, 3000)}
+
+
+def _random_family_base(seed: int) -> dict:
+    """A 2x2 potential matrix game (phi uniform in [0, 1], 6 digits, gamma = 0) and the pure profile with the
+    largest Nash gap: the family starts each agent on its action of that profile with log-odds G; eps is half
+    that profile's Nash gap."""
+    rng = np.random.default_rng(seed)
+    phi = np.round(rng.random((2, 2)), 6)
+    gaps = {(a, b): max(phi[:, b].max() - phi[a, b], phi[a, :].max() - phi[a, b]) for a in range(2) for b in range(2)}
+    (a, b), g = max(gaps.items(), key=lambda kv: kv[1])
+    return {"reward": phi.tolist(), "profile": [int(a), int(b)], "eps": round(0.5 * float(g), 6)}
+
+
+def _family_spec(base: dict, G: float) -> dict:
+    a, b = base["profile"]
+    th1 = [0.0, 0.0]
+    th2 = [0.0, 0.0]
+    th1[1 - a] = -float(G)
+    th2[1 - b] = -float(G)
+    return {"kind": "matrix", "reward": base["reward"], "gamma": 0.0, "eps": base["eps"], "theta": th1 + th2}
+
+
+def npg_br_growth(spec: dict) -> dict:
+    """Inner-loop steps NPG-BR needs from ``spec`` (K = ceil(4/((1-gamma)^2 eps))), against the O(.) expression
+    B = (Phi_max - Phi_min)/((1-gamma)^2 eps^2); a run capped before eps counts as 'at least the cap'."""
+    game, pol = build_instance(spec)
+    eps = float(spec.get("eps", 0.1))
+    K = npg_br_K(game.gamma, eps)
+    lo, hi = phi_range(game)
+    B = (hi - lo) / ((1 - game.gamma) ** 2 * eps ** 2)
+    G = max(abs(float(x)) for x in spec.get("theta", [0.0]))
+    cap = int(max(4 * 8 * B, 4 * G)) + K     # a run stopped at the cap needs more: its count is a lower bound
+    run = npg_br(game, pol, K, eps, max_inner=cap)
+    return {"K": K, "eps": eps, "inner_steps": run["inner_steps"], "reached": run["reached"], "cap": cap,
+            "B": B, "steps_over_B": run["inner_steps"] / B, "Phi_range": [lo, hi],
+            "nash_gap_start": run["nash_gaps"][0], "nash_gap_end": run["nash_gaps"][-1]}
+
+
+def _grows(recs: list[dict]) -> bool:
+    """At least linear growth in G: steps nondecreasing and steps(G_last)/steps(G_first) >= 0.5 G_last/G_first."""
+    st = [r["inner_steps"] for r in recs]
+    Gs = [r["G"] for r in recs]
+    return all(b >= a for a, b in zip(st, st[1:])) and st[0] > 0 and st[-1] / st[0] >= 0.5 * Gs[-1] / Gs[0]
+
+
+THM38_READINGS = {
+    "asymptotic: K_total <= C (Phi_max - Phi_min)/((1-gamma)^2 eps^2) for one constant C over all games, starts and eps":
+        "'within O(...) inner-loop steps' (the O(.) read as a bound uniform over the instances the theorem covers)",
+    "with the proof's constant: K_total <= 8 (Phi_max - Phi_min)/((1-gamma)^2 eps^2)":
+        "Appendix E.2: at most 2 (Phi_max - Phi_min)/eps improving outer rounds of K = 4/((1-gamma)^2 eps) steps",
+}
+
+
+def thm38_plan(ctx: Context) -> tuple[tuple, list]:
+    """The start log-odds and the family bases of the profile: seeded random 2x2 potential games (a prefix of
+    the same sequence in every profile) and, unless witnesses are left out, the typed-in game."""
+    rng = np.random.default_rng(ctx.seed + 38)
+    bases = [("search", _random_family_base(int(rng.integers(0, 2**31 - 1)))) for _ in range(ctx.n(1, 3, 6))]
+    if ctx.witnesses:
+        bases.append(("witness", {"reward": [[1.0, 0.0], [0.0, 0.5]], "profile": [0, 1], "eps": 0.8}))
+    return FAMILY_G[ctx.profile], bases
+
+
 @claim(id="mpg:theorem-3.8", paper="mpg", location="Theorem 3.8, Sec. 3.3 (proof in Appendix E.2)", statement=THM_38,
        assumptions=["Markov potential game, tabular softmax product policies", "inner step as printed in (5) (eta = 1)",
-                    "no initialization is stated; O(.) read with the proof's constant 8 and tested for growth"],
-       domain="a family of 2x2 potential matrix games (gamma = 0, eps = 0.8) started at theta gaps G = 10, 100, 300",
-       checkers=NPGBR_CHECKERS, corrected="mpg:theorem-3.8/corrected", expected="refuted", group="convergence",
+                    "no initialization is stated"],
+       domain="families of 2x2 potential matrix games (gamma = 0) started at a non-Nash pure profile with log-odds G "
+              "(G = 10, 100, 300 quick; up to 1000 paper, 3000 deep): seeded random phi in [0, 1] and the typed-in "
+              "game [[1, 0], [0, 0.5]] with eps = 0.8",
+       checkers=NPGBR_CHECKERS + ["growth of the needed inner steps along each family in G"],
+       corrected="mpg:theorem-3.8/corrected", expected="refuted", group="convergence", kind="missing-hypothesis",
+       readings=[{"reading": k, "source": v} for k, v in THM38_READINGS.items()],
        discrepancy=("the inner-loop guarantee (K steps give an eps/2-best response) is Agarwal et al.'s bound from the "
                     "uniform policy; from a start far from uniform the steps needed grow with the start's log-odds "
-                    "(linearly in G here), so no bound in (Phi_max - Phi_min), gamma, eps alone holds"))
+                    "(linearly in G), so no bound in (Phi_max - Phi_min), gamma, eps alone holds"))
 def check_mpg_theorem_3_8(ctx: Context, reverse: bool = False) -> Result:
-    from ..checking import run_instances
-    fam = [_family(G) for G in (10, 100, 300)]
-    it = iter(fam)
-    r = run_instances(ctx, "mpg:theorem-3.8", len(fam), lambda rng: next(it), npg_br_error(reverse), None, tol=1.0)
-    if ctx.instance is None:
-        r.evidence["growth"] = [{"G": G, **npg_br_error()(_family(G))[1]} for G in (10, 100, 300)]
-        if r.verdict == "refuted":
-            r.notes += ("; inner steps to eps-Nash grow linearly with the initial log-odds G (10, 100, 300 -> "
-                        + ", ".join(str(g["inner_steps"]) for g in r.evidence["growth"]) + ") at fixed Phi range, gamma, eps")
-    return r
+    r"""Two readings of 'within O(B) inner-loop steps', B = (Phi_max - Phi_min)/((1-gamma)^2 eps^2): the asymptotic
+    one is refuted only by a family along which the needed steps / B grows without bound (here: at least
+    linearly in the start's log-odds G, at fixed Phi range, gamma, eps; each inner step moves a log-odds by at
+    most 2 max|A^i| <= 2 (Phi_max - Phi_min), so leaving log-odds -G takes of order G steps); the
+    proof-constant one by a single instance above 8 B.  ``reverse`` plants 'needs at least 8 B steps'."""
+    if ctx.instance is not None:
+        from ..checking import run_instances
+        return run_instances(ctx, "mpg:theorem-3.8", 1, None, npg_br_error(reverse), None, tol=1.0)
+    Gs, bases = thm38_plan(ctx)
+    fams = []
+    for how, base in bases:
+        recs = [{"G": G, "spec": _family_spec(base, G), **npg_br_growth(_family_spec(base, G))} for G in Gs]
+        fams.append({"found_by": how, "base": base, "records": recs, "grows": _grows(recs)})
+    growing = [f for f in fams if f["grows"]]
+    over8 = [(f, r) for f in fams for r in f["records"]
+             if (r["steps_over_B"] < 8.0 if reverse else r["steps_over_B"] > 8.0)]
+    rA = reading(list(THM38_READINGS)[0], list(THM38_READINGS.values())[0],
+                 "refuted" if growing else "inconclusive",
+                 {"families": len(fams), "growing": len(growing),
+                  "steps_over_B": [[r["steps_over_B"] for r in f["records"]] for f in fams]},
+                 notes="a finite family cannot show that no constant works unless the growth is unbounded; "
+                       "without growth this reading stays open", holds=True)
+    rB = reading(list(THM38_READINGS)[1], list(THM38_READINGS.values())[1], "refuted" if over8 else "verified",
+                 {"instances": sum(len(f["records"]) for f in fams), "above_8B": len(over8)})
+    readings = [rA] if reverse else [rA, rB]
+    if reverse:
+        readings = [reading("planted: needs at least 8 B", "test", "refuted" if over8 else "verified",
+                            {"instances_below_8B": len(over8)})]
+    verdict = from_readings(readings)
+    ev = {"G": list(Gs), "families": fams, "criterion": "growth: steps nondecreasing in G and "
+          "steps(G_last)/steps(G_first) >= 0.5 G_last/G_first at fixed Phi range, gamma, eps"}
+    res = Result(verdict, sum(len(f["records"]) for f in fams), evidence=ev, readings=readings)
+    res.max_error = max(r["steps_over_B"] for f in fams for r in f["records"])
+    if verdict == "inconclusive":
+        res.reason = "limit-statement"
+    if verdict == "refuted":
+        ranked = sorted(growing, key=lambda g: (g["found_by"] != "search", not all(r["reached"] for r in g["records"])))
+        f = (ranked or [over8[0][0]])[0]
+        last = f["records"][-1]
+        res.kind, res.found_by = "missing-hypothesis", f["found_by"]
+        res.counterexample = {"family": f["base"], "G": [r["G"] for r in f["records"]],
+                              "inner_steps": [r["inner_steps"] for r in f["records"]],
+                              "steps_over_B": [r["steps_over_B"] for r in f["records"]], "spec": last["spec"]}
+        res.reproduce = reproduce_cmd("mpg:theorem-3.8", last["spec"])
+        res.notes = ((f"along the family G = {', '.join(str(r['G']) for r in f['records'])} the inner steps to an "
+                      f"eps-Nash policy are {', '.join(str(r['inner_steps']) + ('+' if not r['reached'] else '') for r in f['records'])} "
+                      f"at fixed B = {last['B']:.4g} (steps/B {f['records'][0]['steps_over_B']:.3g} -> "
+                      f"{last['steps_over_B']:.3g}): the needed steps grow with the start's log-odds without bound"
+                      if f["grows"] else "") +
+                     (f"; {len(over8)} instances exceed the proof's count 8 B" if over8 else ""))
+    else:
+        res.notes = (f"no family grew in G ({len(fams)} families) and {'no' if not over8 else len(over8)} instance "
+                     f"exceeded 8 B")
+    return res
 
 
 def _cor38_sample(rng):
