@@ -149,7 +149,9 @@ __all__ = ["GRADIENT_DOMAIN", "sample_spec", "build", "instance_specs", "dags", 
 # typo such as "gama" would otherwise check the default gamma) and rejects --instance on a claim that
 # takes none.  The keys are inferred from the code, so they cannot drift from it: every string used as
 # a key (``x["key"]``, ``x.get("key")``, ``"key" in x``) in the claim's module and the harness modules
-# it uses, plus the keys of a game spec and of a policy spec.
+# it uses, the keys the module's own samplers write into specs, and the keys of a game spec and of a
+# policy spec.  The inference errs towards accepting: a key read anywhere in those modules is accepted
+# for every claim of the module.
 # ------------------------------------------------------------------------------------------------
 import ast as _ast
 import functools as _functools
@@ -273,10 +275,24 @@ def accepted_keys(claim) -> frozenset | None:
     return _ACCEPTED[claim.id]
 
 
+def _produced_keys(tree) -> set[str]:
+    """Keys the module's own samplers put into specs: string keys of dict literals and keyword names
+    of ``dict(...)`` calls (a reproduce spec may carry such a key, e.g. a label of the instance family)."""
+    keys: set[str] = set()
+    for node in _ast.walk(tree):
+        if isinstance(node, _ast.Dict):
+            keys |= {k.value for k in node.keys if isinstance(k, _ast.Constant) and isinstance(k.value, str)}
+        elif isinstance(node, _ast.Call) and isinstance(node.func, _ast.Name) and node.func.id == "dict":
+            keys |= {kw.arg for kw in node.keywords if kw.arg}
+    return keys
+
+
 def _accepted_keys(claim) -> frozenset | None:
     if claim.check is None or not reads_instance(claim.check):
         return None
-    return module_keys(claim.check.__module__) | GAME_KEYS | POLICY_KEYS
+    tree = _module_ast(claim.check.__module__)
+    own = _produced_keys(tree) if tree is not None else set()
+    return module_keys(claim.check.__module__) | own | GAME_KEYS | POLICY_KEYS
 
 
 def validate_instance(claim, spec: dict) -> None:
@@ -288,7 +304,7 @@ def validate_instance(claim, spec: dict) -> None:
     if unknown:
         shown = sorted(keys & _spec_keys_of(claim)) or sorted(keys)
         raise InputError(f"--instance key{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
-                         f"not read by {claim.id}; it reads: {', '.join(shown)}")
+                         f"unknown to {claim.id} (it would be ignored); the keys it accepts: {', '.join(shown)}")
 
 
 def _spec_keys_of(claim) -> set[str]:
