@@ -148,6 +148,20 @@ def _run_one(c, ctx: Context):
     return r
 
 
+def _game_instance(c, text: str) -> dict:
+    """The --instance given with --game: only the policy's keys (the game comes from the file)."""
+    from .gamefile import LAMBDA_CLAIMS
+    from .instances import GAME_FILE_SPEC_KEYS, parse_spec
+    spec = parse_spec(text)
+    allowed = GAME_FILE_SPEC_KEYS - {"game"} - (set() if c.id in LAMBDA_CLAIMS else {"lambda"})
+    bad = sorted(set(spec) - allowed)
+    if bad:
+        raise InputError(f"--instance key{'s' if len(bad) > 1 else ''} {', '.join(map(repr, bad))} cannot be "
+                         f"combined with --game for {c.id} (the game comes from the file); allowed: "
+                         f"{', '.join(sorted(allowed))}")
+    return spec
+
+
 def _check_on_game(c, args, path: str):
     """The claim's search over policy parameters, run on the game in ``path``: one check per drawn
     instance, combined (refuted on the first failing draw, verified when every draw holds)."""
@@ -158,14 +172,7 @@ def _check_on_game(c, args, path: str):
     gf = cached(path)
     ctx0 = Context(profile=args.profile, seed=args.seed, witnesses=not args.no_witnesses)
     if args.instance is not None:
-        from .instances import GAME_FILE_SPEC_KEYS, parse_spec
-        spec = parse_spec(args.instance)
-        bad = sorted(set(spec) - GAME_FILE_SPEC_KEYS)
-        if bad:
-            raise InputError(f"--instance key{'s' if len(bad) > 1 else ''} {', '.join(map(repr, bad))} cannot be "
-                             f"combined with --game (the game comes from the file); allowed: "
-                             f"{', '.join(sorted(GAME_FILE_SPEC_KEYS - {'game'}))}")
-        specs = [dict(spec, game=path)]
+        specs = [dict(_game_instance(c, args.instance), game=path)]
     else:
         specs = search_specs(gf, path, ctx0.n(20), args.seed, c.id in LAMBDA_CLAIMS, c.id not in PRODUCT_CLAIMS)
     worst, first_fail, verdicts, n, found = None, None, [], 0, "search" if args.instance is None else "given"
@@ -250,7 +257,7 @@ def _show(args) -> int:
              "corrected": c.corrected, "what_changed": c.what_changed, "slow": c.slow, "group": c.group,
              "takes_instance": keys is not None, "takes_game": c.id in GAME_CLAIMS,
              "last": None if rec is None else {k: rec.get(k) for k in ("verdict", "profile", "seed", "notes",
-                                                                       "reproduce", "_source")}}
+                                                                       "reproduce", "readings", "_source")}}
         objs.append(o)
     if args.json:
         print(json.dumps({"claims": objs}, indent=1, default=str))
@@ -264,8 +271,15 @@ def _show(args) -> int:
         for a in o["assumptions"] or ["(none stated)"]:
             print(f"    - {a}")
         print(f"  domain checked: {o['domain']}")
-        print("  readings: " + ("; ".join(f"{r.get('reading')} [{r.get('source')}]" for r in o["readings"])
-                                if o["readings"] else "one (the text admits no other)"))
+        last_rd = (o["last"] or {}).get("readings") or []
+        if last_rd:
+            print("  readings (verdicts from the last report):")
+            for r in last_rd:
+                print(f"    - {r.get('reading')} [{r.get('source')}]: {r.get('verdict')}"
+                      + (" (holds)" if r.get("holds") else ""))
+        else:
+            print("  readings: " + ("; ".join(f"{r.get('reading')} [{r.get('source')}]" for r in o["readings"])
+                                    if o["readings"] else "none recorded (the harness made no choice of reading)"))
         print("  checkers: " + "; ".join(o["checkers"]))
         print(f"  expected verdict: {o['expected']}" + (f" (kind: {o['kind']})" if o["kind"] else ""))
         if o["discrepancy"]:
@@ -315,6 +329,8 @@ def _run(args) -> int:
                 if c.id not in PRODUCT_CLAIMS and not gf.game.is_team_game:
                     raise InputError(f"{c.id} is stated for cooperative games (one team reward); {args.game} gives "
                                      "per-agent rewards that differ")
+                if args.instance is not None:
+                    _game_instance(c, args.instance)
         elif args.instance is not None:
             from .instances import parse_spec, validate_instance
             inst = parse_spec(args.instance)
