@@ -97,12 +97,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     path = config.getoption("--verify-report")
     if path:
         from verify.registry import Context
-        from verify.report import markdown
+        from verify.report import atomic_write, markdown
         ctx = Context(profile=config.getoption("--verify-profile"), seed=config.getoption("--verify-seed"))
         recs = list(_RESULTS.values())
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        with open(path, "w") as f:
-            f.write(markdown(recs, ctx, sum(r.get("seconds", 0) for r in recs)))
-        with open(os.path.splitext(path)[0] + ".json", "w") as f:
-            json.dump({"claims": recs}, f, indent=1, default=float)
+        atomic_write(path, markdown(recs, ctx, sum(r.get("seconds", 0) for r in recs)))
+        atomic_write(os.path.splitext(path)[0] + ".json", json.dumps({"claims": recs}, indent=1, default=float))
         tr.write_line(f"report written to {path}")
