@@ -341,8 +341,10 @@ def _run(args) -> int:
                 normalize_spec({k: inst[k] for k in ("n_states", "action_sizes", "n_agents") if k in inst})
         from .instances import drop_unread_instance
         recs = []
-        with Progress(len(claims), "claims", bar=None if len(claims) > 1 else False) as prog:
+        with Progress(len(claims), "claims") as prog:  # a bar on a terminal only: stdout stays plain
             for c in claims:
+                if prog.bar:
+                    prog.phase(f"checking {c.id}")
                 if args.game is not None:
                     r = _check_on_game(c, args, args.game)
                 else:
@@ -354,7 +356,7 @@ def _run(args) -> int:
                 recs.append(rec)
                 if not args.json:
                     _print_check(c, r, rec["reproduce"])
-                if len(claims) > 1 and prog.bar:
+                if prog.bar:
                     prog.advance(f"{c.id} {r.verdict}")
         if args.json:
             keys = ("id", "verdict", "as_printed", "kind", "kind_text", "found_by", "reason", "reason_text",
