@@ -192,7 +192,10 @@ def test_total_time_over_resumed_runs(tmp_path):
     rec = dict(to_json(get("mpg:theorem-4.7"), Result("refuted")), **old)
     with open(j, "w") as f:
         f.write(json.dumps(rec) + "\n")
+    stale = os.path.join(out, ".verification-report.json.abc123.tmp")  # left by a kill during a write
+    open(stale, "w").write('{"half')
     obj = write_report(out, Context(), ids=["mpg:theorem-4.7", "mpg:corollary-4.8"], with_proofs=False)
+    assert not os.path.exists(stale)
     assert obj["seconds"] >= 1000 and obj["seconds_this_run"] < 1000 and obj["runs"] == 2
     assert "in total over 2 runs" in open(os.path.join(out, "verification-report.md")).read()
 

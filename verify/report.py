@@ -256,6 +256,12 @@ def write_report(out_dir: str, ctx: Context, ids=None, progress=None, fresh=Fals
     reports, each atomically.  ``seconds`` is the total over every run that contributed a result (the
     sum of the journaled per-claim times, plus this run's proof replay); ``seconds_this_run`` this run's."""
     os.makedirs(out_dir, exist_ok=True)
+    for name in os.listdir(out_dir):  # temporary files of a run killed while writing its report
+        if name.startswith(".verification-report.") and name.endswith(".tmp"):
+            try:
+                os.unlink(os.path.join(out_dir, name))
+            except OSError:
+                pass
     t = time.time()
     recs = run_claims(ids, ctx, progress, journal=os.path.join(out_dir, "verification-results.jsonl"), fresh=fresh)
     proofs = None
