@@ -25,6 +25,45 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: long checks, run with -m slow (not in the default run)")
     config.addinivalue_line("markers", "claim(id): a test that checks a registered claim")
+    _notebooks_write_to_a_temporary_folder(config)
+
+
+_NB_TMP: list[str] = []
+
+
+def _notebooks_write_to_a_temporary_folder(config) -> None:
+    """The notebooks under test (nbval) write their figures relative to their working folder
+    (``figures/``, ``../results/figures``), which is the notebook's own folder in the repository: a
+    test run would rewrite tracked files.  Their kernels instead start in a temporary copy of that
+    layout: IPython runs the startup file of the profile in ``$IPYTHONDIR`` before the first cell, and
+    it puts the repository first on ``sys.path`` (so the notebooks import this checkout's ``verify``)
+    and changes into ``<tmp>/notebooks``.  Set ``VERIFY_NOTEBOOK_OUTPUTS=repo`` to let a run write
+    into the repository on purpose (to refresh the committed quick figures)."""
+    if os.environ.get("VERIFY_NOTEBOOK_OUTPUTS") == "repo":
+        return
+    import tempfile
+    repo = os.path.dirname(os.path.abspath(__file__))
+    tmp = tempfile.mkdtemp(prefix="verify-notebooks-")
+    _NB_TMP.append(tmp)
+    nb = os.path.join(tmp, "notebooks")
+    for d in (os.path.join(nb, "figures"), os.path.join(tmp, "results", "figures")):
+        os.makedirs(d, exist_ok=True)
+    startup = os.path.join(tmp, "ipython", "profile_default", "startup")
+    os.makedirs(startup)
+    with open(os.path.join(startup, "00-verify-outputs.py"), "w") as f:
+        f.write("import os, sys\n"
+                f"sys.path.insert(0, {repo!r})\n"
+                f"os.chdir({nb!r})\n")
+    os.environ["IPYTHONDIR"] = os.path.join(tmp, "ipython")
+    os.environ["VERIFY_NOTEBOOK_TMP"] = tmp
+
+
+def pytest_unconfigure(config):
+    import shutil
+    while _NB_TMP:
+        shutil.rmtree(_NB_TMP.pop(), ignore_errors=True)
+        os.environ.pop("IPYTHONDIR", None)
+        os.environ.pop("VERIFY_NOTEBOOK_TMP", None)
 
 
 @pytest.fixture(scope="session")
@@ -58,12 +97,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     path = config.getoption("--verify-report")
     if path:
         from verify.registry import Context
-        from verify.report import markdown
+        from verify.report import atomic_write, markdown
         ctx = Context(profile=config.getoption("--verify-profile"), seed=config.getoption("--verify-seed"))
         recs = list(_RESULTS.values())
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
-        with open(path, "w") as f:
-            f.write(markdown(recs, ctx, sum(r.get("seconds", 0) for r in recs)))
-        with open(os.path.splitext(path)[0] + ".json", "w") as f:
-            json.dump({"claims": recs}, f, indent=1, default=float)
+        atomic_write(path, markdown(recs, ctx, sum(r.get("seconds", 0) for r in recs)))
+        atomic_write(os.path.splitext(path)[0] + ".json", json.dumps({"claims": recs}, indent=1, default=float))
         tr.write_line(f"report written to {path}")

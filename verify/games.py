@@ -235,7 +235,35 @@ def normalize_spec(spec: dict) -> dict:
         raise InputError(f"unknown reward kind {s['reward']!r}; choose from {REWARD_KINDS}")
     if int(s["n_states"]) < 1 or any(int(k) < 1 for k in s["action_sizes"]):
         raise InputError("n_states and every action size must be at least 1")
+    check_size(int(s["n_states"]), [int(k) for k in s["action_sizes"]])
     return s
+
+
+#: the largest game (estimated bytes of its arrays and the exact evaluation's working set) the harness
+#: builds; ``VERIFY_MAX_GIB`` raises or lowers it
+MAX_GIB_DEFAULT = 4.0
+
+
+def estimate_bytes(n_states: int, action_sizes) -> int:
+    r"""Float64 bytes of a game and its exact evaluation: P[s, a, s'] (S |A| S), the rewards and the
+    potential (N + 1) S |A|, the joint policy S |A| and P^pi, (I - gamma P^pi) and its factorization
+    (3 S^2), with a factor 2 for the working copies the oracles make."""
+    S, A, N = int(n_states), int(np.prod([int(k) for k in action_sizes], dtype=object)), len(action_sizes)
+    return 8 * 2 * (S * A * S + (N + 2) * S * A + 3 * S * S)
+
+
+def check_size(n_states: int, action_sizes) -> None:
+    """Refuse, in one line and before any allocation, a game too large to evaluate exactly."""
+    import os
+    try:
+        limit = float(os.environ.get("VERIFY_MAX_GIB", MAX_GIB_DEFAULT))
+    except ValueError:
+        raise InputError(f"VERIFY_MAX_GIB must be a number, got {os.environ['VERIFY_MAX_GIB']!r}") from None
+    need = estimate_bytes(n_states, action_sizes)
+    if need > limit * 2**30:
+        joint = int(np.prod([int(k) for k in action_sizes], dtype=object))
+        raise InputError(f"instance too large: {len(action_sizes)} agents, |S| = {n_states}, {joint} joint actions "
+                         f"need about {need / 2**30:.3g} GiB (limit {limit:g} GiB; set VERIFY_MAX_GIB to change it)")
 
 
 def random_game(spec: dict) -> MarkovGame:

@@ -64,7 +64,11 @@ def sample_spec(rng: np.random.Generator, domain: dict | None = None) -> dict:
 
 
 def build(spec: dict):
-    """(game, policy) from an instance spec."""
+    """(game, policy) from an instance spec; a spec with a ``game`` key (a game file's path, from
+    ``verify check --game``) takes the game, and the DAG and theta it fixes, from that file."""
+    if "game" in spec:
+        from .gamefile import build_on_game
+        return build_on_game(spec)
     try:
         game = random_game({k: v for k, v in spec.items()
                             if k not in ("dag", "theta_scale", "theta_seed", "lambda", "param")})
@@ -137,3 +141,182 @@ def instance_specs(draw, domain: dict | None = None):
 
 __all__ = ["GRADIENT_DOMAIN", "sample_spec", "build", "instance_specs", "dags", "spec_json", "parse_spec",
            "REWARD_KINDS", "TRANSITION_KINDS"]
+
+
+# ------------------------------------------------------------------------------------------------
+# Which --instance keys a claim reads.  A verification tool must never check something other than
+# what it was asked, so ``verify check ID --instance SPEC`` rejects a key the claim does not read (a
+# typo such as "gama" would otherwise check the default gamma) and rejects --instance on a claim that
+# takes none.  The keys are inferred from the code, so they cannot drift from it: every string used as
+# a key (``x["key"]``, ``x.get("key")``, ``"key" in x``) in the claim's module and the harness modules
+# it uses, the keys the module's own samplers write into specs, and the keys of a game spec and of a
+# policy spec.  The inference errs towards accepting: a key read anywhere in those modules is accepted
+# for every claim of the module.
+# ------------------------------------------------------------------------------------------------
+import ast as _ast
+import functools as _functools
+import importlib as _importlib
+import inspect as _inspect
+import sys as _sys
+import types as _types
+
+#: keys of a seeded random game (verify.games.random_game) and of the policy drawn on it (build)
+GAME_KEYS = frozenset({"n_agents", "action_sizes", "n_states", "gamma", "transition", "reward",
+                       "reward_scale", "reward_offset", "seed"})
+POLICY_KEYS = frozenset({"dag", "theta_scale", "theta_seed"})
+#: keys an instance on a --game file may carry (the game itself comes from the file)
+GAME_FILE_SPEC_KEYS = frozenset({"game", "dag", "theta_scale", "theta_seed", "lambda"})
+
+
+def _verify_module(obj) -> _types.ModuleType | None:
+    name = getattr(obj, "__module__", None) or (obj.__name__ if isinstance(obj, _types.ModuleType) else None)
+    if isinstance(obj, _types.ModuleType):
+        name = obj.__name__
+    if not name or not (name == "verify" or name.startswith("verify.")):
+        return None
+    return _sys.modules.get(name) or _importlib.import_module(name)
+
+
+@_functools.lru_cache(maxsize=None)
+def _module_ast(name: str):
+    try:
+        return _ast.parse(_inspect.getsource(_sys.modules[name]))
+    except (OSError, TypeError, KeyError):
+        return None
+
+
+def _string_keys(tree) -> set[str]:
+    """String constants used as keys: subscripts, .get / .pop / .setdefault, ``in`` tests, dict(..., k=)."""
+    keys: set[str] = set()
+    for node in _ast.walk(tree):
+        if isinstance(node, _ast.Subscript) and isinstance(node.slice, _ast.Constant) \
+                and isinstance(node.slice.value, str):
+            keys.add(node.slice.value)
+        elif isinstance(node, _ast.Call) and isinstance(node.func, _ast.Attribute) \
+                and node.func.attr in ("get", "pop", "setdefault") and node.args \
+                and isinstance(node.args[0], _ast.Constant) and isinstance(node.args[0].value, str):
+            keys.add(node.args[0].value)
+        elif isinstance(node, _ast.Compare) and isinstance(node.left, _ast.Constant) \
+                and isinstance(node.left.value, str) and any(isinstance(o, (_ast.In, _ast.NotIn)) for o in node.ops):
+            keys.add(node.left.value)
+    return keys
+
+
+def _imported_verify_modules(mod: _types.ModuleType) -> set[str]:
+    out = set()
+    for v in vars(mod).values():
+        m = v if isinstance(v, _types.ModuleType) else _verify_module(v) if callable(v) else None
+        if isinstance(m, _types.ModuleType) and m.__name__.startswith("verify.") \
+                and m.__name__ not in ("verify.registry", "verify.errors"):
+            out.add(m.__name__)
+    return out
+
+
+@_functools.lru_cache(maxsize=None)
+def module_keys(name: str) -> frozenset:
+    """Every string key used in module ``name`` and in the verify modules it imports (one level)."""
+    mod = _sys.modules.get(name) or _importlib.import_module(name)
+    keys: set[str] = set()
+    for m in {name} | _imported_verify_modules(mod):
+        tree = _module_ast(m)
+        if tree is not None:
+            keys |= _string_keys(tree)
+    return frozenset(keys)
+
+
+def _resolve(node, glb: dict):
+    """The object a call's target names (``f`` or ``mod.f``), or None."""
+    if isinstance(node, _ast.Name):
+        return glb.get(node.id)
+    if isinstance(node, _ast.Attribute):
+        base = _resolve(node.value, glb)
+        if isinstance(base, _types.ModuleType):
+            return getattr(base, node.attr, None)
+    return None
+
+
+def reads_instance(fn, _seen=None) -> bool:
+    """Whether ``fn`` (a claim's check) reads ``ctx.instance``, directly or through the harness functions
+    it calls (followed through the verify package)."""
+    _seen = set() if _seen is None else _seen
+    fn = _inspect.unwrap(fn)
+    if isinstance(fn, _functools.partial):
+        fn = fn.func
+    if not isinstance(fn, _types.FunctionType) or fn in _seen or _verify_module(fn) is None:
+        return False
+    _seen.add(fn)
+    try:
+        tree = _ast.parse(_textwrap_dedent(_inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError):
+        return True  # cannot tell: let the claim read it (the run itself then tells, see the CLI)
+    for node in _ast.walk(tree):
+        if isinstance(node, _ast.Attribute) and node.attr == "instance":
+            return True
+    for node in _ast.walk(tree):
+        if isinstance(node, (_ast.Call, _ast.Name, _ast.Attribute)):
+            target = _resolve(node.func if isinstance(node, _ast.Call) else node, fn.__globals__)
+            if isinstance(target, _types.FunctionType) and reads_instance(target, _seen):
+                return True
+    return False
+
+
+def _textwrap_dedent(text: str) -> str:
+    import textwrap
+    return textwrap.dedent(text)
+
+
+_ACCEPTED: dict[str, frozenset | None] = {}
+
+
+def accepted_keys(claim) -> frozenset | None:
+    """The --instance keys ``claim`` reads; None when it takes no instance."""
+    if claim.id not in _ACCEPTED:
+        _ACCEPTED[claim.id] = _accepted_keys(claim)
+    return _ACCEPTED[claim.id]
+
+
+def _produced_keys(tree) -> set[str]:
+    """Keys the module's own samplers put into specs: string keys of dict literals and keyword names
+    of ``dict(...)`` calls (a reproduce spec may carry such a key, e.g. a label of the instance family)."""
+    keys: set[str] = set()
+    for node in _ast.walk(tree):
+        if isinstance(node, _ast.Dict):
+            keys |= {k.value for k in node.keys if isinstance(k, _ast.Constant) and isinstance(k.value, str)}
+        elif isinstance(node, _ast.Call) and isinstance(node.func, _ast.Name) and node.func.id == "dict":
+            keys |= {kw.arg for kw in node.keywords if kw.arg}
+    return keys
+
+
+def _accepted_keys(claim) -> frozenset | None:
+    if claim.check is None or not reads_instance(claim.check):
+        return None
+    tree = _module_ast(claim.check.__module__)
+    own = _produced_keys(tree) if tree is not None else set()
+    return module_keys(claim.check.__module__) | own | GAME_KEYS | POLICY_KEYS
+
+
+def validate_instance(claim, spec: dict) -> None:
+    """Reject, in one line, an --instance the claim would not read in full."""
+    keys = accepted_keys(claim)
+    if keys is None:
+        raise InputError(f"{claim.id} takes no --instance (its check has no instance parameters)")
+    unknown = sorted(k for k in spec if k not in keys)
+    if unknown:
+        shown = sorted(keys & _spec_keys_of(claim)) or sorted(keys)
+        raise InputError(f"--instance key{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))} "
+                         f"unknown to {claim.id} (it would be ignored); the keys it accepts: {', '.join(shown)}")
+
+
+def _spec_keys_of(claim) -> set[str]:
+    """For the message: the keys worth listing (game and policy keys, and the claim module's own)."""
+    mod = _sys.modules.get(claim.check.__module__)
+    tree = _module_ast(mod.__name__) if mod else None
+    return set(GAME_KEYS | POLICY_KEYS) | (_string_keys(tree) if tree is not None else set())
+
+
+def drop_unread_instance(claim, cmd: str | None) -> str | None:
+    """A reproduce command without an ``--instance`` the claim does not read (its check takes no
+    instance, so the command rebuilds the same result without it, and --instance would be refused)."""
+    if not cmd or " --instance " not in cmd or accepted_keys(claim) is not None:
+        return cmd
+    return cmd.split(" --instance ", 1)[0]
