@@ -270,10 +270,10 @@ def twin_result(clauses: list[dict], fresh: list[dict] | None, checked: int, ins
     verified.  The verdict is the conjunction over both sets; a twin that fails on the fresh seeds is
     refuted there (reported, with the failing clauses)."""
     from .registry import Result
-    sets = [{"name": f"seeds {formation_label} (formation)", "source": "the seeds the twin was written from",
+    sets = [{"name": f"{formation_label} (formation)", "source": "the seeds the twin was written from",
              "clauses": clauses, "holds": True}]
     if fresh is not None:
-        sets.append({"name": f"seeds {fresh_label} (fresh)", "source": "fresh seeds (results/figures)",
+        sets.append({"name": f"{fresh_label} (fresh)", "source": "fresh seeds (results/figures)",
                      "clauses": fresh, "holds": True})
     rds = [to_reading(s) for s in sets]
     allc = [dict(c, seeds=s["name"]) for s in sets for c in s["clauses"]]

@@ -123,7 +123,7 @@ def _statement_claim(slug: str, location: str, printed: str, expected: str = "ve
                                    "against the others; observational, no intervention)"
                                    if slug == "assumption-5.6-violated" else None)}
         return S.statement_result(specs, _n_runs(run), inst, _reproduce(cid, inst), fresh,
-                                  _fresh_label(fr2["run"]) if fr2 else "", extra)
+                                  "seeds " + _fresh_label(fr2["run"]) if fr2 else "", extra)
 
     kw = {}
     if expected == "refuted":
@@ -200,7 +200,7 @@ def _twin_check(ctx: Context, twin: str) -> Result:
     inst = _instance_of(run)
     n = _n_runs(run) + (_n_runs(fr2["run"]) if fr2 else 0)
     return S.twin_result(fn(run["results"], Ns), fresh, n, inst, _reproduce(cid, inst),
-                         _fresh_label(fr2["run"]) if fr2 else "", _fresh_label(run))
+                         "seeds " + _fresh_label(fr2["run"]) if fr2 else "", "seeds " + _fresh_label(run))
 
 
 @claim(id="bnac:figure-3/full-not-optimal/corrected", paper="bnac", location="Sec. 7.3",

@@ -81,7 +81,7 @@ def profile_config(profile: str, seed: int = 0, overrides: dict | None = None) -
 # ------------------------------------------------------------------------------------------------
 # runs (cached in process, resumable on disk)
 # ------------------------------------------------------------------------------------------------
-@dataclasses.dataclass
+@dataclasses.dataclass(repr=False)
 class Run:
     """One algorithm at one N over a (lambda, K) grid: arrays (n_lam, n_K, n_init, n_rec)."""
     algorithm: str
@@ -93,6 +93,9 @@ class Run:
     nash_gap: np.ndarray
     seeds: np.ndarray
     J_star: float
+
+    def __repr__(self):
+        return f"Run({self.algorithm}, N={self.N}, lambdas={list(self.lams)}, Ks={list(self.Ks)}, inits={len(self.seeds)})"
 
     def curve(self, lam: float, K: int):
         i, k = int(np.argmin(np.abs(self.lams - lam))), int(np.argmin(np.abs(self.Ks - K)))
@@ -273,6 +276,13 @@ def preload(profile: str, seed: int, read_dir: str, nn_init: str = "normal") -> 
             for k, run in runs_from_tidy(read_tidy(path), cfg).items():
                 _RUNS.setdefault(k, run)
             read.append(path)
+        if nn_init != "normal":
+            # the tabular curves of a figure do not depend on the network initialization
+            base = os.path.join(read_dir, committed_name(fig, seed))
+            if os.path.exists(base):
+                for k, run in runs_from_tidy(read_tidy(base), cfg).items():
+                    if not run.algorithm.startswith("nn"):
+                        _RUNS.setdefault(k, run)
     return read
 
 
@@ -309,13 +319,16 @@ def best_grid_point(run: Run, lams=None, Ks=None):
     return best
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(repr=False)
 class Curve:
     """One drawn curve: label, the run and its grid point; statistics over initializations."""
     label: str
     run: Run
     lam: float
     K: int
+
+    def __repr__(self):
+        return f"Curve({self.label!r}, lambda={self.lam:g}, K={self.K})"
 
     @property
     def poa(self):
@@ -604,7 +617,7 @@ def _finish(figure, cfg, out_dir, runs, by_N, statements, title, t0, **plot_kw):
     summary = {N: {k: {"final_poa": c.final_poa(), "final_poa_se": c.final_poa_se(), "final_nash_gap": c.final_gap(),
                        "lambda": c.lam, "K": c.K} for k, c in cv.items()} for N, cv in by_N.items()}
     return {"figure": figure, "config": cfg, "files": files, "statements": statements, "sane": bool(sane),
-            "n_runs": n_runs, "summary": summary, "seconds": round(time.time() - t0, 1)}
+            "n_runs": n_runs, "summary": summary, "seconds": round(time.time() - t0, 1), "by_N": by_N}
 
 
 def figure_1(profile: str = "quick", out_dir=None, seed: int = 0, resume: bool = True,
@@ -619,8 +632,10 @@ def figure_1(profile: str = "quick", out_dir=None, seed: int = 0, resume: bool =
         runs += list(rs.values())
     st = {"mpg:figure-1/npg-fastest": st_npg_fastest(by_N),
           "mpg:figure-1/npg-highest-poa": st_npg_highest_poa(by_N)}
-    return _finish("mpg:figure-1", cfg, out_dir, runs, by_N, st,
-                   "mpg Figure 1 (reproduced): tabular softmax; dashed = best-lambda log barrier", t0)
+    res = _finish("mpg:figure-1", cfg, out_dir, runs, by_N, st,
+                  "mpg Figure 1 (reproduced): tabular softmax; dashed = best-lambda log barrier", t0)
+    res["sweeps"] = sweeps
+    return res
 
 
 def appendix_h1(profile: str = "quick", out_dir=None, seed: int = 0, resume: bool = True,
@@ -631,9 +646,11 @@ def appendix_h1(profile: str = "quick", out_dir=None, seed: int = 0, resume: boo
     by_N = {N: {f"K={K}": Curve(f"NPG-BR K={K}", run, 0.0, K) for K in KS} for N, run in sweeps.items()}
     cmap = dict(zip((f"K={K}" for K in KS), ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple")))
     st = {"mpg:appendix-h.1/k-best": st_k_best(sweeps)}
-    return _finish("mpg:appendix-h.1", cfg, out_dir, list(sweeps.values()), by_N, st,
-                   "mpg App. H.1 (reproduced): NPG-BR, K sweep, no barrier", t0,
-                   color_of=lambda n: cmap[n], style_of=lambda n: "-")
+    res = _finish("mpg:appendix-h.1", cfg, out_dir, list(sweeps.values()), by_N, st,
+                  "mpg App. H.1 (reproduced): NPG-BR, K sweep, no barrier", t0,
+                  color_of=lambda n: cmap[n], style_of=lambda n: "-")
+    res["sweeps"] = sweeps
+    return res
 
 
 def figure_4(profile: str = "quick", out_dir=None, seed: int = 0, resume: bool = True,
