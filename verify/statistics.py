@@ -25,8 +25,10 @@ from scipy import stats as _st
 #: the level of every interval (two-sided); a one-sided decision at either end is at (1 - LEVEL) / 2
 LEVEL = 0.95
 #: bootstrap resamples (percentile intervals) and the seed of the resampling
-N_BOOT = 2000
+N_BOOT = 1000
 BOOT_SEED = 12345
+#: fewer seeds than this give no bootstrap interval (the percentile bootstrap of 3 seeds is far too narrow)
+MIN_BOOT_N = 10
 
 
 def _clean(x) -> np.ndarray:
@@ -86,6 +88,9 @@ def bootstrap(stat, arrays, level: float = LEVEL, n_boot: int = N_BOOT, seed: in
         raise ValueError("bootstrap arrays need the same seeds on axis 0")
     rng = np.random.default_rng(seed)
     est = float(stat(*arrays))
+    if n < MIN_BOOT_N:
+        return {"effect": est, "se": float("nan"), "interval": [float("nan"), float("nan")], "n": n,
+                "test": f"percentile bootstrap: not computed with {n} < {MIN_BOOT_N} seeds (no interval)"}
     reps = np.empty(n_boot)
     for b in range(n_boot):
         idx = rng.integers(0, n, n)
@@ -179,6 +184,7 @@ def marginal(clauses: list[dict]) -> list[str]:
 def headline(clauses: list[dict]) -> dict:
     """The clause that decides the statement (the first refuted one, else the first inconclusive one,
     else the one whose interval is nearest its threshold), as the reading's test/level/effect/interval."""
+    clauses = [c for c in clauses if c["verdict"] != "not-checked"] or clauses
     if not clauses:
         return {}
     order = [c for c in clauses if c["verdict"] == "refuted"] or [c for c in clauses if c["verdict"] == "inconclusive"]
@@ -196,7 +202,7 @@ def _r(x):
     if x is None:
         return None
     x = float(x)
-    return x if not np.isfinite(x) else float(f"{x:.6g}")
+    return None if not np.isfinite(x) else float(f"{x:.6g}")
 
 
 # ------------------------------------------------------------------------------------------------
@@ -294,3 +300,20 @@ def twin_result(clauses: list[dict], fresh: list[dict] | None, checked: int, ins
              + f"; deciding clause {h.get('clause')}: effect {h.get('effect')}, interval {h.get('interval')} "
              f"against {h.get('asserts')}" + ("" if fresh is not None else "; not checked on fresh seeds"))
     return Result(v, checked_instances=checked, notes=notes, evidence=ev, readings=rds, **kw)
+
+
+def readings_markdown(title: str, specs: list[dict]) -> str:
+    """The table of readings of one statement (reading, verdict, deciding clause, test, effect,
+    interval, threshold) and the statement's verdict by ``registry.from_readings``."""
+    from .registry import from_readings
+    rds = [to_reading(s) for s in specs]
+    lines = [f"**{title}**: {from_readings(rds)}", "",
+             "| reading | verdict | deciding clause | test | effect | 95% interval | asserts |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for r in rds:
+        e = r["evidence"]
+        iv = e.get("interval") or [None, None]
+        fmt = (lambda x: "-" if x is None else f"{x:.4g}")
+        lines.append(f"| {r['reading']} | {r['verdict']} | {e.get('clause')} | {e.get('test', '')} | "
+                     f"{fmt(e.get('effect'))} | [{fmt(iv[0])}, {fmt(iv[1])}] | {e.get('asserts', '')} |")
+    return "\n".join(lines)
