@@ -109,6 +109,22 @@ def proportion(k: int, n: int, level: float = LEVEL) -> dict:
             "test": f"Clopper-Pearson interval of a proportion over {n} seeds"}
 
 
+def spearman(x, y, level: float = LEVEL) -> dict:
+    r"""Spearman's rank correlation over seeds with the Fisher-z interval
+    tanh(artanh(rho) +- z_{(1+level)/2} 1.06 / sqrt(n - 3))  (Fieller, Hartley and Pearson's variance)."""
+    x, y = np.asarray(x, float).ravel(), np.asarray(y, float).ravel()
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    n = len(x)
+    rho = float(_st.spearmanr(x, y)[0]) if n > 2 else float("nan")
+    test = f"Spearman rank correlation over {n} seeds, Fisher-z interval"
+    if n < 4 or not np.isfinite(rho):
+        return {"effect": rho, "interval": [float("nan"), float("nan")], "n": n, "test": test}
+    z, q = math.atanh(max(min(rho, 1 - 1e-12), -1 + 1e-12)), float(_st.norm.ppf(0.5 + level / 2))
+    se = 1.06 / math.sqrt(n - 3)
+    return {"effect": rho, "se": se, "interval": [math.tanh(z - q * se), math.tanh(z + q * se)], "n": n, "test": test}
+
+
 def decide(est: dict, threshold: float, holds_if: str = ">") -> str:
     r"""The clause verdict: ``holds_if`` ">" asserts effect > threshold (">=" the same; "<", "<=" the
     reverse).  Verified if the whole interval is on the asserted side, refuted if it is on the other

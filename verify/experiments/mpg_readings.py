@@ -309,11 +309,13 @@ def nn_optimizer(by_N: dict, sel_by_N: dict | None = None) -> list[dict]:
     (paired: the variants share the network initialization)."""
     Ns = sorted(by_N)
     out = []
-    for name, family, smalls, holds in (
+    for k, (name, family, smalls, holds) in enumerate((
             (f"NN-PG = plain NN-PG; small N = {Ns[0]}, large N = {Ns[-1]}", False, Ns[:1], True),
             (f"NN-PG = the PG family (plain or regularized, the better on the selection runs); small N = {Ns[0]}",
              True, Ns[:1], False),
-            (f"NN-PG = plain NN-PG; small N = every N below {Ns[-1]}", False, Ns[:-1], False)):
+            (f"NN-PG = plain NN-PG; small N = every N below {Ns[-1]}", False, Ns[:-1], False))):
+        if k == 2 and len(Ns[:-1]) <= 1:
+            continue  # the same reading as the first when only one N lies below the largest
         cl = []
         for N in smalls:
             cv = by_N[N]
