@@ -1,7 +1,10 @@
 """bnac's tabular figures: Figure 3 (POA and Nash gap of the exact BN policy-gradient dynamics on the
-Coordination Game, ``verify.experiments.bnac_figures``) with one claim per sentence of Sec. 7.3, and
-the DAG-topology figures bnac Figure 1 / bnrate Figure 1 (drawn from the DAG objects the experiments
-use).  All statements of a profile share one in-process run of the figure."""
+Coordination Game, ``verify.experiments.bnac_figures``) with one claim per sentence of Sec. 7.3, each decided
+by a stated test over the 50 seeds under every reading of the choices the paper leaves open
+(``verify.experiments.bnac_readings``, ``verify.statistics``), replicated on the fresh seeds 50-99; and the
+DAG-topology figures bnac Figure 1 / bnrate Figure 1 (drawn from the DAG objects the experiments use).  All
+statements of a profile share one in-process run of the figure; the paper profile reads the committed runs
+(results/figures/*.csv.gz) and writes nothing."""
 from __future__ import annotations
 
 import json
@@ -94,7 +97,7 @@ def _fresh_label(run) -> str:
 
 
 def _statement_claim(slug: str, location: str, printed: str, expected: str = "verified",
-                     discrepancy: str | None = None):
+                     discrepancy: str | None = None, twin: str | None = None):
     cid = f"bnac:figure-3/{slug}"
 
     def check(ctx: Context) -> Result:
@@ -125,11 +128,7 @@ def _statement_claim(slug: str, location: str, printed: str, expected: str = "ve
         return S.statement_result(specs, _n_runs(run), inst, _reproduce(cid, inst), fresh,
                                   "seeds " + _fresh_label(fr2["run"]) if fr2 else "", extra)
 
-    kw = {}
-    if expected == "refuted":
-        kw = {"corrected": cid + "/corrected", "discrepancy": discrepancy}
-    elif discrepancy:
-        kw = {"discrepancy": discrepancy}
+    kw = {"corrected": f"{cid}/{twin}" if twin else None, "discrepancy": discrepancy}
     claim(id=cid, paper="bnac", location=location, statement=printed,
           assumptions=["the figure's configuration (see bnac:figure-3)"],
           domain="the runs of bnac:figure-3 at the profile (50 seeds; readings of the open choices)",
@@ -137,26 +136,41 @@ def _statement_claim(slug: str, location: str, printed: str, expected: str = "ve
           group="figures", expected=expected, kind="figure-statement", **kw)(check)
 
 
+# expected: the verdict at the quick profile (the test suite's); the paper-profile verdicts are pinned in
+# tests/test_figure_verdicts.py and listed in README / docs/experiments.md
 _statement_claim("nash-gap-to-zero", "Sec. 7.3",
                  "The results demonstrate that the Nash-gap indeed decreases and converges close to zero as "
-                 "proved in Theorem 5.5.")
+                 "proved in Theorem 5.5.", expected="inconclusive", twin="median",
+                 discrepancy=("'close to zero' holds relative to J* (final mean gap <= 1% of J* at every N and DAG) "
+                              "but not relative to the initial gap at N = 5 Uncorrelated (1.5% of it): ambiguous at "
+                              "the paper profile"))
 _statement_claim("full-outperforms", "Sec. 7.3",
-                 "Fully-correlated consistently outperforms Line-correlated and Uncorrelated")
+                 "Fully-correlated consistently outperforms Line-correlated and Uncorrelated", expected="verified",
+                 twin="final",
+                 discrepancy=("at N = 5 Full is below Line for the first ~90 iterations: the fraction of iterations "
+                              "with Full >= Line (0.87) lies within noise of 0.9; the final and run-averaged readings "
+                              "differ"))
 _statement_claim("full-not-optimal", "Sec. 7.3",
-                 "[Fully-correlated] does not converge to an optimal policy with POA of 1", expected="refuted",
-                 discrepancy=("at N = 2 Fully-correlated's final mean POA is 0.992 (above the 0.99 read as "
-                              "'does not reach 1'), with 88% of the 50 seeds at POA > 0.999; the statement holds "
-                              "for N = 3, 5"))
+                 "[Fully-correlated] does not converge to an optimal policy with POA of 1", expected="inconclusive",
+                 twin="corrected",
+                 discrepancy=("at N = 2 the final mean POA 0.9917 lies within noise of 0.99 and of 1 - 1e-3; 88% of "
+                              "the seeds reach POA > 0.999, so per seed the statement fails at N = 2"))
 _statement_claim("assumption-5.6-violated", "Sec. 7.3",
                  "because Assumption 5.6 is violated, i.e., some (s, a^{P^i}) has visitation probability "
-                 "converges to zero.")
-_statement_claim("full-slowest", "Sec. 7.3", "the convergence rate of Fully-correlated is the slowest")
+                 "converges to zero.", expected="verified",
+                 discrepancy=("the drop of min d at N = 5 (median ratio 0.0097) lies within noise of 1e-2; the "
+                              "'because' clause is not borne out over seeds (rank correlation within noise, and of "
+                              "the wrong sign on seeds 50-99)"))
+_statement_claim("full-slowest", "Sec. 7.3", "the convergence rate of Fully-correlated is the slowest",
+                 expected="inconclusive",
+                 discrepancy="at N = 2 Full's convergence time exceeds Uncorrelated's within noise under every criterion")
 _statement_claim("line-similar-n2-n5-poor-n3", "Sec. 7.3",
                  "Line-correlated has a similar performance to Fully-correlated in scenarios with N = 2, 5 "
-                 "agents, but it has poor performance in the scenario with 3 agents.", expected="refuted",
-                 discrepancy=("at N = 3 Line-correlated's final POA (0.949) is closer to Fully-correlated's "
-                              "(0.966) than to Uncorrelated's (0.889): not poor; and at N = 5 it is 0.017 below "
-                              "Full, as at N = 3: no difference between N = 3 and N = 5"))
+                 "agents, but it has poor performance in the scenario with 3 agents.", expected="ambiguous",
+                 twin="corrected",
+                 discrepancy=("at N = 3 Line-correlated's final POA is closer to Fully-correlated's than to "
+                              "Uncorrelated's (not poor, absolute readings refuted); the gap Full - Line at N = 3 "
+                              "and at N = 5 agree within noise"))
 _statement_claim("n2-line-full-coincide", "Figure 3 caption",
                  "with N = 2 agents, Line-correlated and Fully-correlated are the same and thus have "
                  "overlapping curves.")
@@ -181,7 +195,7 @@ def check_gap_median(ctx: Context) -> Result:
        assumptions=["the figure's configuration (see bnac:figure-3)"], domain="the runs of bnac:figure-3",
        checkers=["final mean POA of each DAG"], as_printed=False,
        what_changed="'similar at N = 2, 5 but poor at N = 3' replaced by the ordering the reproduction shows",
-       group="figures")
+       group="figures", expected="inconclusive")
 def check_line_corrected(ctx: Context) -> Result:
     return _twin_check(ctx, "line-similar-n2-n5-poor-n3/corrected")
 
@@ -210,7 +224,7 @@ def _twin_check(ctx: Context, twin: str) -> Result:
        assumptions=["the figure's configuration (see bnac:figure-3)"], domain="the runs of bnac:figure-3",
        checkers=["final POA per seed"], as_printed=False,
        what_changed="at N = 2 only 'strictly below 1 (by 1e-3)' in place of 'does not reach POA 1 (<= 0.99)'",
-       group="figures")
+       group="figures", expected="inconclusive")
 def check_full_not_optimal_corrected(ctx: Context) -> Result:
     return _twin_check(ctx, "full-not-optimal/corrected")
 
