@@ -43,13 +43,16 @@ def t_interval(x, level: float = LEVEL) -> dict:
     n = len(x)
     m = float(x.mean()) if n else float("nan")
     if n < 2:
-        return {"effect": m, "se": float("nan"), "interval": [float("nan"), float("nan")], "n": n, "p": float("nan")}
+        return {"effect": m, "se": float("nan"), "interval": [float("nan"), float("nan")], "n": n, "p": float("nan"),
+                "test": f"one-sample t interval: {n} seed(s), no interval"}
     se = float(x.std(ddof=1) / math.sqrt(n))
     if se == 0.0:
-        return {"effect": m, "se": 0.0, "interval": [m, m], "n": n, "p": 0.0 if m != 0 else 1.0}
+        return {"effect": m, "se": 0.0, "interval": [m, m], "n": n, "p": 0.0 if m != 0 else 1.0,
+                "test": f"one-sample t interval over {n} seeds (no spread)"}
     q = float(_st.t.ppf(0.5 + level / 2, n - 1))
     p = float(2 * _st.t.sf(abs(m) / se, n - 1))
-    return {"effect": m, "se": se, "interval": [m - q * se, m + q * se], "n": n, "p": p}
+    return {"effect": m, "se": se, "interval": [m - q * se, m + q * se], "n": n, "p": p,
+            "test": f"one-sample t interval over {n} seeds"}
 
 
 def paired(a, b, level: float = LEVEL) -> dict:

@@ -123,6 +123,33 @@ def _exists(path) -> bool:
 
 
 def _read_csv(path) -> dict:
+    """A run file as arrays; a committed ``.gz`` is parsed once and kept as .npz under the user cache
+    (``VERIFY_CACHE`` or ~/.cache/verify), keyed by the file's path, size and mtime; never in the tree."""
+    if os.path.exists(path):
+        return _parse_csv(path)
+    import hashlib
+    gz = path + ".gz"
+    st = os.stat(gz)
+    tag = hashlib.sha1(f"{os.path.abspath(gz)}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()[:16]
+    cache = os.path.join(os.environ.get("VERIFY_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "verify"),
+                         f"bnac_{tag}.npz")
+    if os.path.exists(cache):
+        with np.load(cache) as z:
+            out = {k: z[k] for k in z.files}
+        out["seeds"] = [int(x) for x in out["seeds"]]
+        return out
+    out = _parse_csv(path)
+    try:
+        os.makedirs(os.path.dirname(cache), exist_ok=True)
+        tmp = cache + f".{os.getpid()}.tmp.npz"
+        np.savez(tmp, **{k: np.asarray(v) for k, v in out.items()})
+        os.replace(tmp, cache)
+    except OSError:
+        pass
+    return out
+
+
+def _parse_csv(path) -> dict:
     with _open(path) as f:
         rows = list(csv.DictReader(f))
     seeds = sorted({int(r["seed"]) for r in rows})
