@@ -29,6 +29,18 @@ def _instance_key(ctx: Context) -> str:
 FRESH_SEED0 = 50
 
 
+def _paper_like(ctx: Context) -> bool:
+    """No instance, or an instance with the paper profile's configuration (seeds 0-49, 400 iterations,
+    eta 1): the committed fresh-seed and step-size runs then apply to it as well."""
+    inst = ctx.instance or {}
+    if not inst:
+        return True
+    p = __import__("verify.experiments.bnac_figures", fromlist=["PROFILES"]).PROFILES["paper"]
+    return (int(inst.get("seed0", 0)) == 0 and int(inst.get("seeds", p["seeds"])) == p["seeds"]
+            and int(inst.get("iterations", p["iterations"])) == p["iterations"] and float(inst.get("eta", 1.0)) == 1.0
+            and set(inst.get("Ns", p["Ns"])) <= set(p["Ns"]))
+
+
 def figure3_run(ctx: Context, seed0: int | None = None, eta: float | None = None, committed_only: bool = False) -> dict:
     """The figure at ctx.profile (or at the configuration ctx.instance names), cached in-process.
     An instance is {"Ns": [...], "seeds": k, "iterations": T, "metrics_every": m, "eta": e, "seed0": s}.
@@ -109,14 +121,14 @@ def _statement_claim(slug: str, location: str, printed: str, expected: str = "ve
         res, Ns = run["results"], list(run["Ns"])
         fn = R.STATEMENTS[slug]
         kw = {}
-        if slug == "assumption-5.6-violated" and not ctx.instance:
+        if slug == "assumption-5.6-violated" and _paper_like(ctx):
             alt = figure3_run(ctx, seed0=0, eta=0.5, committed_only=True)
             kw["res_eta"] = alt["run"]["results"] if alt else None
         specs = fn(res, Ns, **kw)
         if not specs:
             return Result("not-checked", notes="not applicable at this profile (N = 2 is not in it)")
         fresh = None
-        fr2 = None if ctx.instance else figure3_run(ctx, seed0=FRESH_SEED0, committed_only=True)
+        fr2 = figure3_run(ctx, seed0=FRESH_SEED0, committed_only=True) if _paper_like(ctx) else None
         if fr2 is not None:
             fresh = fn(fr2["run"]["results"], Ns, **({"res_eta": None} if kw else {}))
         inst = _instance_of(run)
@@ -209,7 +221,7 @@ def _twin_check(ctx: Context, twin: str) -> Result:
     run = figure3_run(ctx)["run"]
     Ns = list(run["Ns"])
     fn = R.TWINS[twin]
-    fr2 = None if ctx.instance else figure3_run(ctx, seed0=FRESH_SEED0, committed_only=True)
+    fr2 = figure3_run(ctx, seed0=FRESH_SEED0, committed_only=True) if _paper_like(ctx) else None
     fresh = fn(fr2["run"]["results"], Ns) if fr2 else None
     inst = _instance_of(run)
     n = _n_runs(run) + (_n_runs(fr2["run"]) if fr2 else 0)

@@ -78,7 +78,9 @@ def _reproduced(fid: str):
 def _pair(fid: str, ctx: Context, nn_init: str = "normal"):
     """(test runs, separate runs or None): the figure at the context's seed and at FRESH_SEED."""
     r = figure_result(fid, ctx, nn_init=nn_init)
-    other = None if ctx.instance else figure_result(fid, ctx, seed=FRESH_SEED, nn_init=nn_init, committed_only=True)
+    seed = _where(ctx)[1]
+    other = figure_result(fid, ctx, seed=FRESH_SEED if seed != FRESH_SEED else 0, nn_init=nn_init,
+                          committed_only=True)
     return r, other
 
 
@@ -135,7 +137,7 @@ def _statement(fid: str, sid: str):
         extra = {"selection": how, "profile": profile, "mean_curve_numbers": s["details"],
                  "previous_definition": s["definition"]}
         return S.statement_result(specs, r["n_runs"], dict(inst, figure=fid), reproduce_cmd(sid, inst), fresh,
-                                  f"initialization seed {FRESH_SEED}" if other is not None else "", extra)
+                                  f"initialization seed {other['config']['seed']}" if other is not None else "", extra)
     return check
 
 
@@ -150,7 +152,8 @@ def _corrected(fid: str, cid: str, fn, text: str):
         form = fn(_curves(fid, r, other)[0])
         fresh = fn(_curves(fid, other, r)[0]) if other is not None else None
         res = S.twin_result(form, fresh, r["n_runs"] + (other["n_runs"] if other else 0), inst,
-                            reproduce_cmd(cid, inst), f"initialization seed {FRESH_SEED}", f"initialization seed {seed}")
+                            reproduce_cmd(cid, inst), f"initialization seed {other['config']['seed'] if other else '-'}",
+                            f"initialization seed {seed}")
         res.evidence["statement"] = text
         return res
     return check
