@@ -27,7 +27,7 @@ PAPER = {
 }
 #: Figure 2 (three 9 MB tidy files): under -m slow
 PAPER_FIG2 = {
-    "mpg:figure-2/nn-pg-beats-softmax-pg": "refuted",
+    "mpg:figure-2/nn-pg-beats-softmax-pg": "inconclusive",
     "mpg:figure-2/nn-pg-beats-softmax-pg/corrected": "inconclusive",
     "mpg:figure-2/nn-pg-early-npg-final": "inconclusive",
     "mpg:figure-2/nn-pg-early-npg-final/corrected": "inconclusive",
