@@ -152,3 +152,43 @@ def test_paper_profile_check_reads_committed_runs_and_leaves_the_tree_clean(tmp_
         assert rec["readings"], rec["id"]
         for k in ("test", "level", "effect", "interval"):
             assert k in rec["evidence"], (rec["id"], k)
+
+
+# ---- planted effects on synthetic mpg curves ------------------------------------------------------
+def _curve(alg, poa, N=5, K=0, J=50.0):
+    from verify.experiments import mpg_figures as F
+    n, T = poa.shape
+    run = F.Run(alg, N, np.array([0.0]), np.array([K]), np.arange(T), poa[None, None], (1 - poa)[None, None] * J,
+                np.arange(n), J)
+    return F.Curve(alg, run, 0.0, K)
+
+
+@pytest.mark.parametrize("delta,expect", [(0.1, "verified"), (-0.1, "refuted"), (0.002, "inconclusive")])
+def test_mpg_reg_adam_below_npg_planted(delta, expect):
+    """'regularized NN-Adam significantly smaller than Softmax-NPG': planted +-0.1 (noise 0.02, 20
+    initializations) is decided both ways, 0.002 is within noise, under the two-sided reading."""
+    from verify.experiments import mpg_readings as M
+    rng = np.random.default_rng(3)
+    t = np.linspace(0, 1, 41)
+    npg = 0.9 + 0.02 * rng.standard_normal((20, 1)) + 0 * t
+    adam = 0.9 - delta + 0.02 * rng.standard_normal((20, 1)) + 0 * t
+    specs = M.reg_adam_below_npg({5: {"npg": _curve("npg", npg), "nn-adam+lb": _curve("nn-adam", adam)}})
+    assert S.conjunction(specs[0]["clauses"]) == expect
+
+
+def test_mpg_x_axis_unit_reading_flips_the_order():
+    """NPG-BR (K = 10) converging at outer iteration ~5 and PG at ~20: fastest in outer iterations,
+    slower than PG in inner steps (50 > 20): the unit is a reading and the planted order is found in both."""
+    from verify.experiments import mpg_readings as M
+    rng = np.random.default_rng(5)
+    t = np.arange(121)[None, :]
+
+    def curves(tau):
+        return 0.9 - 0.4 * np.exp(-t / tau) + 0.0 * rng.standard_normal((12, 1))
+    cv = {5: {"npg": _curve("npg", curves(2.0)), "npg-br": _curve("npg-br", curves(1.0), K=10),
+              "pg": _curve("pg", curves(4.0))}}
+    specs = {s["name"]: s for s in M.npg_fastest(cv, order=("npg-br", "pg"))}
+    outer = specs["x-axis = outer iterations; converged = within 0.01 of the final value"]
+    inner = specs["x-axis = inner steps; converged = within 0.01 of the final value"]
+    assert S.conjunction(outer["clauses"]) == "verified"
+    assert S.conjunction(inner["clauses"]) == "refuted"
