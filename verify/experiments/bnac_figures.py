@@ -75,8 +75,12 @@ def config_for(N: int, dag: str, prof: dict, eta: float = 1.0) -> dict:
             "metrics_every": prof["metrics_every"]}
 
 
-def _csv_path(out_dir, profile, N, dag):
-    return os.path.join(out_dir, f"bnac_figure3_{profile}_N{N}_{dag}.csv")
+def _csv_path(out_dir, profile, N, dag, seed0: int = 0, eta: float = 1.0, seeds: int = 50):
+    """The tidy CSV of one (N, DAG); runs on other seeds or another step carry them in the name
+    (``bnac_figure3_paper_seeds50-99_N2_full.csv``, ``..._eta0.5_N2_full.csv``)."""
+    tag = "" if seed0 == 0 else f"_seeds{seed0}-{seed0 + seeds - 1}"
+    tag += "" if eta == 1.0 else f"_eta{eta:g}"
+    return os.path.join(out_dir, f"bnac_figure3_{profile}{tag}_N{N}_{dag}.csv")
 
 
 def run_config(N, dag, prof, seed0: int = 0, eta: float = 1.0) -> dict:
@@ -106,8 +110,48 @@ def _write_csv(path, N, dag, seeds, res):
     os.replace(tmp, path)  # a CSV exists only once it is complete
 
 
+def _open(path):
+    """A run file or its gzipped copy (the committed form)."""
+    import gzip
+    if os.path.exists(path):
+        return open(path, newline="")
+    return gzip.open(path + ".gz", "rt", newline="")
+
+
+def _exists(path) -> bool:
+    return os.path.exists(path) or os.path.exists(path + ".gz")
+
+
 def _read_csv(path) -> dict:
-    rows = list(csv.DictReader(open(path)))
+    """A run file as arrays; a committed ``.gz`` is parsed once and kept as .npz under the user cache
+    (``VERIFY_CACHE`` or ~/.cache/verify), keyed by the file's path, size and mtime; never in the tree."""
+    if os.path.exists(path):
+        return _parse_csv(path)
+    import hashlib
+    gz = path + ".gz"
+    st = os.stat(gz)
+    tag = hashlib.sha1(f"{os.path.abspath(gz)}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()[:16]
+    cache = os.path.join(os.environ.get("VERIFY_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "verify"),
+                         f"bnac_{tag}.npz")
+    if os.path.exists(cache):
+        with np.load(cache) as z:
+            out = {k: z[k] for k in z.files}
+        out["seeds"] = [int(x) for x in out["seeds"]]
+        return out
+    out = _parse_csv(path)
+    try:
+        os.makedirs(os.path.dirname(cache), exist_ok=True)
+        tmp = cache + f".{os.getpid()}.tmp.npz"
+        np.savez(tmp, **{k: np.asarray(v) for k, v in out.items()})
+        os.replace(tmp, cache)
+    except OSError:
+        pass
+    return out
+
+
+def _parse_csv(path) -> dict:
+    with _open(path) as f:
+        rows = list(csv.DictReader(f))
     seeds = sorted({int(r["seed"]) for r in rows})
     T = max(int(r["iteration"]) for r in rows)
     poa = np.full((len(seeds), T + 1), np.nan)
@@ -129,8 +173,9 @@ def _read_csv(path) -> dict:
 
 
 def collect(profile: str, out_dir: str | None = None, Ns=None, seed0: int = 0, eta: float = 1.0,
-            prof_override: dict | None = None, log=print) -> dict:
-    """Results {(N, dag): arrays} for a profile, reusing complete CSVs in out_dir (resume)."""
+            prof_override: dict | None = None, log=print, read_dir: str | None = None) -> dict:
+    """Results {(N, dag): arrays} for a profile, reusing complete CSVs (or their ``.gz``) in out_dir
+    (resume) or in ``read_dir`` (read only: a check reads the committed runs and never writes)."""
     prof = dict(PROFILES[profile])
     prof.update(prof_override or {})
     Ns = tuple(Ns or prof["Ns"])
@@ -138,9 +183,11 @@ def collect(profile: str, out_dir: str | None = None, Ns=None, seed0: int = 0, e
     results, timing, by_parents = {}, {}, {}
     for N in Ns:
         for dag in DAGS:
-            path = _csv_path(out_dir, profile, N, dag) if out_dir else None
-            if path and os.path.exists(path):
-                results[(N, dag)] = _read_csv(path)
+            path = _csv_path(out_dir, profile, N, dag, seed0, eta, prof["seeds"]) if out_dir else None
+            found = [p for p in (path, _csv_path(read_dir, profile, N, dag, seed0, eta, prof["seeds"])
+                                 if read_dir else None) if p and _exists(p)]
+            if found:
+                results[(N, dag)] = _read_csv(found[0])
                 timing[(N, dag)] = 0.0
                 continue
             t0 = time.perf_counter()
@@ -160,7 +207,8 @@ def collect(profile: str, out_dir: str | None = None, Ns=None, seed0: int = 0, e
             if log:
                 log(f"  N={N} {DAG_LABEL[dag]:17s} {prof['seeds']} seeds x {prof['iterations']} iterations: "
                     f"{timing[(N, dag)]:.1f} s")
-    return {"results": results, "timing": timing, "profile": profile, "prof": prof, "Ns": Ns, "eta": eta}
+    return {"results": results, "timing": timing, "profile": profile, "prof": prof, "Ns": Ns, "eta": eta,
+            "seed0": seed0}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -373,7 +421,7 @@ def run_figure3(profile: str = "quick", out_dir: str = "notebooks/figures", log=
             json.dump({"configuration": conf, "statements": stmts, "sane": ok, "definitions": definitions()},
                       f, indent=1, default=float)
     return {"statements": stmts, "sane": ok, "sanity": why, "png": png, "run": run,
-            "csvs": [_csv_path(out_dir, profile, N, d) for N in run["Ns"] for d in DAGS] if out_dir else [],
+            "csvs": [_csv_path(out_dir, profile, N, d, run["seed0"], run["eta"], run["prof"]["seeds"]) for N in run["Ns"] for d in DAGS] if out_dir else [],
             "seconds": time.perf_counter() - t0, "configuration": conf, "definitions": definitions()}
 
 

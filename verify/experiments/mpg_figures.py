@@ -69,16 +69,19 @@ EARLY = 0.1         # "at the beginning of the training": the first 10% of the i
 CSV_COLUMNS = ("figure", "algorithm", "N", "lambda", "K", "seed", "iteration", "poa", "nash_gap")
 
 
-def profile_config(profile: str, seed: int = 0) -> dict:
+def profile_config(profile: str, seed: int = 0, overrides: dict | None = None) -> dict:
     if profile not in PROFILES:
         raise InputError(f"unknown profile {profile!r}; choose from {', '.join(PROFILES)}")
-    return dict(PROFILES[profile], **dict(CONFIG, seed=int(seed)), profile=profile)
+    bad = set(overrides or {}) - set(CONFIG)
+    if bad:
+        raise InputError(f"unknown configuration keys {sorted(bad)}; choose from {', '.join(CONFIG)}")
+    return dict(PROFILES[profile], **dict(CONFIG, **(overrides or {}), seed=int(seed)), profile=profile)
 
 
 # ------------------------------------------------------------------------------------------------
 # runs (cached in process, resumable on disk)
 # ------------------------------------------------------------------------------------------------
-@dataclasses.dataclass
+@dataclasses.dataclass(repr=False)
 class Run:
     """One algorithm at one N over a (lambda, K) grid: arrays (n_lam, n_K, n_init, n_rec)."""
     algorithm: str
@@ -90,6 +93,9 @@ class Run:
     nash_gap: np.ndarray
     seeds: np.ndarray
     J_star: float
+
+    def __repr__(self):
+        return f"Run({self.algorithm}, N={self.N}, lambdas={list(self.lams)}, Ks={list(self.Ks)}, inits={len(self.seeds)})"
 
     def curve(self, lam: float, K: int):
         i, k = int(np.argmin(np.abs(self.lams - lam))), int(np.argmin(np.abs(self.Ks - K)))
@@ -191,6 +197,95 @@ def get_run(alg: str, N: int, lams, Ks, n_init: int, cfg: dict, out_dir=None, re
     return run
 
 
+#: the committed tidy data of the paper-profile runs (results/figures): figure -> file stem; runs on
+#: another initialization seed carry it in the name (``mpg_figure-1_seed1.csv.gz``), runs with the
+#: PyTorch-default network initialization ``_torchinit``
+COMMITTED = ("figure-1", "appendix-h.1", "figure-2")
+
+
+def committed_name(figure: str, seed: int = 0, nn_init: str = "normal") -> str:
+    return f"mpg_{figure}" + ("" if seed == 0 else f"_seed{seed}") + ("" if nn_init == "normal" else "_torchinit") + ".csv.gz"
+
+
+def _cache_dir():
+    return os.environ.get("VERIFY_CACHE") or os.path.join(os.path.expanduser("~"), ".cache", "verify")
+
+
+def read_tidy(path: str) -> dict:
+    """The columns of a committed tidy CSV (gzipped): {"algorithm": str array, "N", "lambda", "K",
+    "seed", "iteration", "poa", "nash_gap": arrays}.  Parsed once and kept as .npz under the user
+    cache (``VERIFY_CACHE`` or ~/.cache/verify), keyed by the file's size and mtime; never in the tree."""
+    import gzip
+    import hashlib
+    import io
+    st = os.stat(path)
+    tag = hashlib.sha1(f"{os.path.abspath(path)}:{st.st_size}:{st.st_mtime_ns}".encode()).hexdigest()[:16]
+    cache = os.path.join(_cache_dir(), f"tidy_{tag}.npz")
+    if os.path.exists(cache):
+        with np.load(cache) as z:
+            return {k: z[k] for k in z.files}
+    with gzip.open(path, "rt") as f:
+        txt = f.read()
+    num = np.loadtxt(io.StringIO(txt), delimiter=",", skiprows=1, usecols=(2, 3, 4, 5, 6, 7, 8), ndmin=2)
+    alg = np.loadtxt(io.StringIO(txt), delimiter=",", skiprows=1, usecols=(1,), dtype=str, ndmin=1)
+    out = {"algorithm": alg, "N": num[:, 0].astype(int), "lambda": num[:, 1], "K": num[:, 2].astype(int),
+           "seed": num[:, 3].astype(int), "iteration": num[:, 4].astype(int), "poa": num[:, 5], "nash_gap": num[:, 6]}
+    try:
+        os.makedirs(os.path.dirname(cache), exist_ok=True)
+        tmp = cache + f".{os.getpid()}.tmp.npz"
+        np.savez(tmp, **out)
+        os.replace(tmp, cache)
+    except OSError:
+        pass
+    return out
+
+
+def runs_from_tidy(cols: dict, cfg: dict) -> dict:
+    """Runs (the ``get_run`` cache keys -> Run) rebuilt from a figure's tidy columns."""
+    out = {}
+    for alg in np.unique(cols["algorithm"]):
+        for N in np.unique(cols["N"][cols["algorithm"] == alg]):
+            m = (cols["algorithm"] == alg) & (cols["N"] == N)
+            lams, Ks = np.unique(cols["lambda"][m]), np.unique(cols["K"][m])
+            seeds, its = np.unique(cols["seed"][m]), np.unique(cols["iteration"][m])
+            shape = (len(lams), len(Ks), len(seeds), len(its))
+            P, G = np.full(shape, np.nan), np.full(shape, np.nan)
+            idx = (np.searchsorted(lams, cols["lambda"][m]), np.searchsorted(Ks, cols["K"][m]),
+                   np.searchsorted(seeds, cols["seed"][m]), np.searchsorted(its, cols["iteration"][m]))
+            P[idx], G[idx] = cols["poa"][m], cols["nash_gap"][m]
+            alg_s, N = str(alg), int(N)
+            key_Ks = tuple(int(k) for k in Ks)
+            if alg_s in ("pg", "npg"):
+                key_Ks = (5,)
+            run = Run(alg_s, N, lams, Ks, its, P, G, seeds, _j_star(N, cfg))
+            out[_run_key(alg_s, N, tuple(float(x) for x in lams), key_Ks, len(seeds), cfg)] = run
+    return out
+
+
+def preload(profile: str, seed: int, read_dir: str, nn_init: str = "normal") -> list[str]:
+    """Put the committed runs of (profile, seed) into the in-process cache, so that the figure
+    functions called without ``out_dir`` reuse them and write nothing.  Only the paper profile is
+    committed; returns the files read."""
+    if profile != "paper" or not read_dir:
+        return []
+    cfg = dict(profile_config(profile, seed), nn_init=nn_init)
+    read = []
+    for fig in COMMITTED:
+        path = os.path.join(read_dir, committed_name(fig, seed, nn_init))
+        if os.path.exists(path):
+            for k, run in runs_from_tidy(read_tidy(path), cfg).items():
+                _RUNS.setdefault(k, run)
+            read.append(path)
+        if nn_init != "normal":
+            # the tabular curves of a figure do not depend on the network initialization
+            base = os.path.join(read_dir, committed_name(fig, seed))
+            if os.path.exists(base):
+                for k, run in runs_from_tidy(read_tidy(base), cfg).items():
+                    if not run.algorithm.startswith("nn"):
+                        _RUNS.setdefault(k, run)
+    return read
+
+
 # ------------------------------------------------------------------------------------------------
 # curve statistics (numeric definitions of the paper's words)
 # ------------------------------------------------------------------------------------------------
@@ -224,13 +319,16 @@ def best_grid_point(run: Run, lams=None, Ks=None):
     return best
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(repr=False)
 class Curve:
     """One drawn curve: label, the run and its grid point; statistics over initializations."""
     label: str
     run: Run
     lam: float
     K: int
+
+    def __repr__(self):
+        return f"Curve({self.label!r}, lambda={self.lam:g}, K={self.K})"
 
     @property
     def poa(self):
@@ -519,12 +617,13 @@ def _finish(figure, cfg, out_dir, runs, by_N, statements, title, t0, **plot_kw):
     summary = {N: {k: {"final_poa": c.final_poa(), "final_poa_se": c.final_poa_se(), "final_nash_gap": c.final_gap(),
                        "lambda": c.lam, "K": c.K} for k, c in cv.items()} for N, cv in by_N.items()}
     return {"figure": figure, "config": cfg, "files": files, "statements": statements, "sane": bool(sane),
-            "n_runs": n_runs, "summary": summary, "seconds": round(time.time() - t0, 1)}
+            "n_runs": n_runs, "summary": summary, "seconds": round(time.time() - t0, 1), "by_N": by_N}
 
 
-def figure_1(profile: str = "quick", out_dir=None, seed: int = 0, resume: bool = True) -> dict:
+def figure_1(profile: str = "quick", out_dir=None, seed: int = 0, resume: bool = True,
+             overrides: dict | None = None) -> dict:
     """mpg Figure 1: PG, NPG, NPG-BR (best K), plain and best-lambda log barrier, per N."""
-    t0, cfg = time.time(), profile_config(profile, seed)
+    t0, cfg = time.time(), profile_config(profile, seed, overrides)
     by_N, runs, sweeps = {}, [], {}
     for N in cfg["Ns"]:
         cv, rs = tabular_curves(N, cfg, out_dir, cfg["n_init"], resume=resume)
@@ -533,25 +632,31 @@ def figure_1(profile: str = "quick", out_dir=None, seed: int = 0, resume: bool =
         runs += list(rs.values())
     st = {"mpg:figure-1/npg-fastest": st_npg_fastest(by_N),
           "mpg:figure-1/npg-highest-poa": st_npg_highest_poa(by_N)}
-    return _finish("mpg:figure-1", cfg, out_dir, runs, by_N, st,
-                   "mpg Figure 1 (reproduced): tabular softmax; dashed = best-lambda log barrier", t0)
+    res = _finish("mpg:figure-1", cfg, out_dir, runs, by_N, st,
+                  "mpg Figure 1 (reproduced): tabular softmax; dashed = best-lambda log barrier", t0)
+    res["sweeps"] = sweeps
+    return res
 
 
-def appendix_h1(profile: str = "quick", out_dir=None, seed: int = 0, resume: bool = True) -> dict:
+def appendix_h1(profile: str = "quick", out_dir=None, seed: int = 0, resume: bool = True,
+                overrides: dict | None = None) -> dict:
     """mpg App. H.1: the K sweep of NPG-BR (no barrier)."""
-    t0, cfg = time.time(), profile_config(profile, seed)
+    t0, cfg = time.time(), profile_config(profile, seed, overrides)
     sweeps = {N: get_run("npg-br", N, (0.0,), KS, cfg["n_init"], cfg, out_dir, resume) for N in cfg["Ns"]}
     by_N = {N: {f"K={K}": Curve(f"NPG-BR K={K}", run, 0.0, K) for K in KS} for N, run in sweeps.items()}
     cmap = dict(zip((f"K={K}" for K in KS), ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple")))
     st = {"mpg:appendix-h.1/k-best": st_k_best(sweeps)}
-    return _finish("mpg:appendix-h.1", cfg, out_dir, list(sweeps.values()), by_N, st,
-                   "mpg App. H.1 (reproduced): NPG-BR, K sweep, no barrier", t0,
-                   color_of=lambda n: cmap[n], style_of=lambda n: "-")
+    res = _finish("mpg:appendix-h.1", cfg, out_dir, list(sweeps.values()), by_N, st,
+                  "mpg App. H.1 (reproduced): NPG-BR, K sweep, no barrier", t0,
+                  color_of=lambda n: cmap[n], style_of=lambda n: "-")
+    res["sweeps"] = sweeps
+    return res
 
 
-def figure_4(profile: str = "quick", out_dir=None, seed: int = 0, resume: bool = True) -> dict:
+def figure_4(profile: str = "quick", out_dir=None, seed: int = 0, resume: bool = True,
+             overrides: dict | None = None) -> dict:
     """mpg Figure 4: PG under tabular softmax for every lambda of the grid (and lambda = 0)."""
-    t0, cfg = time.time(), profile_config(profile, seed)
+    t0, cfg = time.time(), profile_config(profile, seed, overrides)
     runs = {N: get_run("pg", N, (0.0,) + LAMS, (5,), cfg["n_init"], cfg, out_dir, resume) for N in cfg["Ns"]}
     names = ("lambda=0",) + tuple(f"lambda={lam:g}" for lam in LAMS)
     by_N = {N: {n: Curve(f"PG {n}", run, lam, 0) for n, lam in zip(names, (0.0,) + LAMS)} for N, run in runs.items()}
@@ -565,9 +670,10 @@ def figure_4(profile: str = "quick", out_dir=None, seed: int = 0, resume: bool =
     return res
 
 
-def figure_2(profile: str = "quick", out_dir=None, seed: int = 0, resume: bool = True) -> dict:
+def figure_2(profile: str = "quick", out_dir=None, seed: int = 0, resume: bool = True,
+             overrides: dict | None = None) -> dict:
     """mpg Figure 2: NN-PG and NN-Adam (plain and best-lambda barrier) beside Softmax-PG and Softmax-NPG."""
-    t0, cfg = time.time(), profile_config(profile, seed)
+    t0, cfg = time.time(), profile_config(profile, seed, overrides)
     by_N, runs = {}, []
     for N in cfg["Ns"]:
         cv, rs = tabular_curves(N, cfg, out_dir, cfg["n_init_nn"], algs=("pg", "npg"), resume=resume)

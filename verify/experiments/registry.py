@@ -26,3 +26,22 @@ def figures() -> dict:
             raise
         table.update(getattr(mod, "FIGURES", {}))
     return table
+
+
+def statement_lists(records: list[dict]) -> str:
+    """README's figure-statement table from ``verify check <ids> --profile paper --json`` records:
+    verdict, the reading of record with its test, effect and interval, and the verdict of every reading."""
+    lines = ["| statement | verdict (paper profile) | reading of record: deciding clause, effect [95% interval] | "
+             "readings (verdict) |", "| --- | --- | --- | --- |"]
+
+    def fmt(x):
+        return "-" if x is None else f"{x:.3g}"
+    for r in records:
+        ev = r.get("evidence") or {}
+        iv = ev.get("interval") or [None, None]
+        rds = "; ".join(f"{x['reading']} (**{x['verdict']}**" + (
+            f", fresh seeds: {x['evidence']['replication']['verdict']}" if x["evidence"].get("replication") else "") + ")"
+            for x in (r.get("readings") or []))
+        lines.append(f"| `{r['id']}` | **{r['verdict']}** | {ev.get('clause')}: {fmt(ev.get('effect'))} "
+                     f"[{fmt(iv[0])}, {fmt(iv[1])}] vs {ev.get('asserts')} ({ev.get('test')}) | {rds} |")
+    return "\n".join(lines)
