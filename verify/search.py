@@ -40,21 +40,30 @@ P_LOGIT_MAX = 10.0
 
 
 def lbfgs_max(fg, starts, bounds, maxiter: int) -> list[tuple[float, np.ndarray]]:
-    """Maximize f from each start by L-BFGS-B; ``fg(z) -> (f, grad f)`` (numpy). Returns [(f, z)] per start."""
+    """Maximize f from each start by L-BFGS-B over the coordinates whose bounds differ (the others stay
+    pinned); ``fg(z) -> (f, grad f)``.  Returns [(f, z)] per start."""
+    bounds = np.asarray(bounds, float)
+    free = bounds[:, 0] < bounds[:, 1]
     out = []
     for z0 in starts:
-        def neg(z):
+        base = np.clip(np.asarray(z0, float), bounds[:, 0], bounds[:, 1])
+
+        def neg(x):
+            z = base.copy()
+            z[free] = x
             f, g = fg(z)
-            f, g = float(f), np.asarray(g, float)
+            f, g = float(f), np.asarray(g, float)[free]
             if not np.isfinite(f):
-                return 1e300, np.zeros_like(z)
-            return -f, -np.nan_to_num(g)
+                return 1e300, np.zeros_like(x)
+            return -f, -np.nan_to_num(g, posinf=0.0, neginf=0.0)
         try:
-            res = minimize(neg, np.clip(z0, bounds[:, 0], bounds[:, 1]), jac=True, method="L-BFGS-B",
-                           bounds=bounds, options={"maxiter": maxiter})
-            out.append((-float(res.fun), np.asarray(res.x)))
+            res = minimize(neg, base[free], jac=True, method="L-BFGS-B", bounds=bounds[free],
+                           options={"maxiter": maxiter})
+            z = base.copy()
+            z[free] = res.x
+            out.append((-float(res.fun), z))
         except (ValueError, FloatingPointError):
-            out.append((-math.inf, np.asarray(z0)))
+            out.append((-math.inf, base))
     return out
 
 
@@ -249,8 +258,8 @@ def _run(gv, fg, starts, maxiter):
 # ================================================================================================
 # 1. sup_theta ||Hessian f(theta)||_2 / C: f = V(mu), L_lambda or Phi(s0)
 # ================================================================================================
-def hessian_objective(gv: GameVars, scale_in_bound: bool):
-    key = ("rayleigh", gv.pads, scale_in_bound)
+def hessian_objective(gv: GameVars):
+    key = ("rayleigh", gv.pads)
     if key not in _OBJ:
         dd = E.pure(gv.pads)["dd"]
         unpack = gv.unpack
@@ -258,8 +267,8 @@ def hessian_objective(gv: GameVars, scale_in_bound: bool):
         def obj(z, data):
             theta, v, r, gamma, P, mu, lam, scale = unpack(z, data)
             q = dd(theta, v, r * scale, lam, P, mu, gamma, data["struct"]) / jnp.sum(v * v)
-            a, N, R, b = data["a"], data["N"], data["R"], data["b"]
-            C = a * N * R * (scale if scale_in_bound else 1.0) / (1 - gamma) ** 3 + lam * b
+            a, N, R, b, w = data["a"], data["N"], data["R"], data["b"], data["scale_in_bound"]
+            C = a * N * R * (w * scale + (1 - w)) / (1 - gamma) ** 3 + lam * b
             return jnp.log(jnp.abs(q) + 1e-300) - jnp.log(C)
 
         _OBJ[key] = jax.jit(jax.value_and_grad(obj))
@@ -272,8 +281,9 @@ _OBJ: dict = {}
 def hessian_sup(gv: GameVars, a: float, b: float, starts, maxiter: int, scale_in_bound: bool = False):
     """Multi-start L-BFGS-B on log(|v^T H v| / ||v||^2 / C), C = a N R' / (1-gamma)^3 + lam b, R' the reward
     range (times the potential scale when ``scale_in_bound``); returns [(log ratio, z)] best first."""
-    gv.data.update(a=float(a), N=float(gv.game.n_agents), R=gv.r_box[1] - gv.r_box[0], b=float(b))
-    return _run(gv, hessian_objective(gv, scale_in_bound), starts, maxiter)
+    gv.data.update(a=float(a), N=float(gv.game.n_agents), R=gv.r_box[1] - gv.r_box[0], b=float(b),
+                   scale_in_bound=float(scale_in_bound))
+    return _run(gv, hessian_objective(gv), starts, maxiter)
 
 
 # ================================================================================================
@@ -297,10 +307,13 @@ def a1_terms(qg, theta, tht, r, P, gamma, struct, N, valid):
     return dQ, dA, dloc, delta
 
 
-def a1_objective(gv: GameVars, objective: str):
-    """z -> log of the Lemma A.1 ratio (objective 'eq4', 'eq5' or 'eq5_corrected'), max over (i, s, a);
-    padded agents contribute zero (their local policy never changes)."""
-    key = ("a1", gv.pads, objective)
+A1_OBJECTIVES = ("eq4", "eq5", "eq5_corrected")
+
+
+def a1_objective(gv: GameVars):
+    """z -> log of the Lemma A.1 ratio (data["which"]: index of 'eq4', 'eq5' or 'eq5_corrected'), max over
+    (i, s, a); padded agents contribute zero (their local policy never changes)."""
+    key = ("a1", gv.pads)
     if key not in _OBJ:
         qg = E.pure(gv.pads)["qgrid"]
         Np = gv.pads[2]
@@ -313,22 +326,19 @@ def a1_objective(gv: GameVars, objective: str):
             dQ, dA, dloc, delta = a1_terms(qg, theta, tht, r, P, gamma, data["struct"], Np, valid)
             delta = delta + 1e-300
             rhs4 = R / (1 - gamma) ** 2 * delta                          # bnac Eq. (4)
-            if objective == "eq4":
-                q = jnp.max(dQ) / rhs4
-            elif objective == "eq5":
-                q = jnp.max(jnp.stack([jnp.max(x) for x in dA])) / (2 * rhs4)   # bnac Eq. (5)
-            else:                                                         # (5'): + R/(2(1-gamma)) ||pi~^i - pi^i||_1
-                q = jnp.max(jnp.stack([jnp.max(x / (2 * rhs4 + R / (2 * (1 - gamma)) * d + 1e-300))
-                                       for x, d in zip(dA, dloc)]))
-            return jnp.log(q + 1e-300)
+            q4 = jnp.max(dQ) / rhs4
+            q5 = jnp.max(jnp.stack([jnp.max(x) for x in dA])) / (2 * rhs4)     # bnac Eq. (5)
+            q5c = jnp.max(jnp.stack([jnp.max(x / (2 * rhs4 + R / (2 * (1 - gamma)) * d + 1e-300)) # (5')
+                                     for x, d in zip(dA, dloc)]))
+            return jnp.log(jnp.stack([q4, q5, q5c])[data["which"]] + 1e-300)
 
         _OBJ[key] = jax.jit(jax.value_and_grad(obj))
     return _OBJ[key]
 
 
 def pair_sup(gv: GameVars, objective: str, starts, maxiter: int, factor: float = 1.0):
-    gv.data.update(R=gv.r_box[1] - gv.r_box[0], factor=float(factor))
-    return _run(gv, a1_objective(gv, objective), starts, maxiter)
+    gv.data.update(R=gv.r_box[1] - gv.r_box[0], factor=float(factor), which=A1_OBJECTIVES.index(objective))
+    return _run(gv, a1_objective(gv), starts, maxiter)
 
 
 # ================================================================================================
@@ -398,9 +408,11 @@ def c1_symmetric_objective(N: int):
     over the agents); z = (theta (N x 2), v (N x 2), g (N + 1))."""
     def F(theta, g):
         p = jax.nn.softmax(theta.reshape(N, 2), axis=1)[:, 1]
-        dist = jnp.zeros(N + 1).at[0].set(1.0)
-        for i in range(N):
-            dist = dist * (1 - p[i]) + jnp.concatenate([jnp.zeros(1), dist[:-1]]) * p[i]
+
+        def step(dist, pi):      # Pr(K_{i+1} = k) = Pr(K_i = k)(1 - p_i) + Pr(K_i = k - 1) p_i
+            return dist * (1 - pi) + jnp.concatenate([jnp.zeros(1), dist[:-1]]) * pi, None
+
+        dist, _ = jax.lax.scan(step, jnp.zeros(N + 1).at[0].set(1.0), p)
         return jnp.sum(dist * g)
 
     def obj(z):
