@@ -213,24 +213,28 @@ class GameVars:
 
 def random_starts(gv: GameVars, rng, k: int, r_table=None, extreme: bool = True, second_scale=(1e-3, 0.3, 3.0)):
     """k starts: random theta at scales 0.5..3, and extreme ones (one agent's block at +-(0.3..0.6) THETA_MAX:
-    a near-deterministic agent, a rare parent action), random and bang-bang rewards, gamma in {0, game's, 0.9},
-    lambda and the potential scale spread over their boxes."""
+    a near-deterministic agent, a rare parent action), random and bang-bang rewards, gamma in {0, game's, 0.9,
+    0.99}, lambda and the potential scale spread over their boxes.  For pairs (second = theta~): theta~ near or
+    far, in all blocks or in one agent's block; on the extreme starts theta~ moves another agent's block than
+    the extreme one (a child's conditionals at a rare parent action)."""
     lo, hi = gv.r_box
     blocks = gv.layout.blocks()
     out = []
     for j in range(k):
         scale = [0.5, 1.0, 3.0][j % 3]
         th = scale * rng.standard_normal(gv.n)
+        ext = int(rng.integers(len(blocks)))
         if extreme and j % 2 == 1:
-            b = blocks[int(rng.integers(len(blocks)))]
+            b = blocks[ext]
             m = b.stop - b.start
             th[b] = rng.choice([-1.0, 1.0], size=m) * rng.uniform(0.3, 0.6) * THETA_MAX * (rng.random(m) < 0.5)
         if gv.second == "theta":
             d = second_scale[j % len(second_scale)] * rng.standard_normal(gv.n)
-            if j % 2 == 0 and len(blocks) > 1:
+            if len(blocks) > 1 and j % 4 != 0:
+                other = [i for i in range(len(blocks)) if i != ext] if (extreme and j % 2 == 1) else list(range(len(blocks)))
                 mask = np.zeros(gv.n)
-                mask[blocks[int(rng.integers(len(blocks)))]] = 1.0
-                d = d * mask
+                mask[blocks[int(rng.choice(other))]] = 1.0
+                d = (d + 0.5 * (j % 2) * rng.standard_normal(gv.n)) * mask        # extreme: a visible move
             sec = np.clip(th + d, -THETA_MAX, THETA_MAX)
         else:
             sec = rng.standard_normal(gv.n)
@@ -240,9 +244,33 @@ def random_starts(gv: GameVars, rng, k: int, r_table=None, extreme: bool = True,
             r = rng.uniform(lo, hi, size=gv.n_cells)
         else:
             r = np.where(rng.random(gv.n_cells) < 0.5, lo, hi)
-        gamma = [0.0, gv.game.gamma, 0.9][j % 3]
+        gamma = [0.0, gv.game.gamma, 0.9, 0.99][j % 4]
         lam = float(np.exp(rng.uniform(*np.log(LAMBDA_RANGE))))
         out.append(gv.pack(th, sec, r, gamma=gamma, lam=lam, scale=float(rng.uniform(1.0, RANGE_MAX))))
+    return out
+
+
+def rare_parent_starts(gv: GameVars, rng, k: int) -> list[np.ndarray]:
+    """Pair starts at rare parent actions: for an agent i with parents, every parent's logits put probability
+    ~e^{-m} (m in 6..10) on all but one of its actions, and theta~ moves agent i's block only (its
+    conditionals, including those at the rare parent actions); bang-bang rewards, gamma 0 or the game's."""
+    blocks = gv.layout.blocks()
+    kids = [i for i, ps in enumerate(gv.layout.parents) if ps]
+    out = []
+    for j in range(k if kids else 0):
+        i = kids[j % len(kids)]
+        th = rng.standard_normal(gv.n)
+        m = rng.uniform(6.0, 10.0)
+        for p in gv.layout.parents[i]:
+            b = blocks[p]
+            A = gv.layout.A[p]
+            blk = np.full((b.stop - b.start) // A * A, -m / 2).reshape(-1, A)
+            blk[:, int(rng.integers(A))] = m / 2
+            th[b] = blk.ravel()
+        sec = th.copy()
+        sec[blocks[i]] += 2.0 * rng.standard_normal(blocks[i].stop - blocks[i].start)
+        r = np.where(rng.random(gv.n_cells) < 0.5, gv.r_box[0], gv.r_box[1])
+        out.append(gv.pack(th, np.clip(sec, -THETA_MAX, THETA_MAX), r, gamma=[0.0, gv.game.gamma][j % 2]))
     return out
 
 
