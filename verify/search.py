@@ -168,8 +168,9 @@ class GameVars:
     def pack(self, theta, second=None, r=None, gamma=None, lam=None, scale=None) -> np.ndarray:
         """A start: the game's P and mu, the given theta, second (v or theta~), r (real cells), gamma."""
         b = self.bounds()
-        z = b.mean(axis=1)
-        z[~np.isfinite(z)] = 0.0
+        fin = np.isfinite(b).all(axis=1)
+        z = np.zeros(self.dim)
+        z[fin] = b[fin].mean(axis=1)
         z[self.sl["theta"].start:self.sl["theta"].start + self.n] = theta
         if second is not None:
             z[self.sl["second"].start:self.sl["second"].start + self.n] = second

@@ -266,7 +266,7 @@ def hessian_search(kind: str, spec: dict, starts: int, iters: int, factor: float
     if kind.startswith("mpg") or not hi > lo:
         lo, hi = 0.0, 1.0                       # the ratio is invariant to the range (mpg: scaled below)
     free = ("gamma", "P", "mu") + extra
-    fixed = {"lam": float(spec.get("lambda", 1.0))}
+    fixed = {"lam": float(spec.get("lambda", 0.0))}
     gv = S.GameVars(game, pol, (lo, hi), free=free, fixed=fixed)
     b = sum(2.0 / (game.n_states * p) for p in _parent_sizes(pol)) if has_lam else 0.0
     rng = np.random.default_rng(int(spec.get("theta_seed", 0)) + 7919)
