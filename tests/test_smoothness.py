@@ -33,9 +33,9 @@ BEST_KNOWN = {
     "mpg:lemma-3.2": 1000 * SIGMA2 / (41 / 4),        # potential range RANGE_MAX = 1000: 18.78
     "mpg:lemma-3.2/corrected": SIGMA2 / (41 / 4),     # 0.01877
     "mpg:lemma-c.1": 2 * SIGMA2 / 5,                  # N = 1, |A| = 2, c = (1, -1): 0.07698
-    "bnac:lemma-a.1:eq4": 0.25,
+    "bnac:lemma-a.1:eq4": 0.497,                      # gamma / 2 at gamma = 0.995 (N = 1, |S| = 2)
     "bnac:lemma-a.1/corrected": 1.0,                  # (5') is tight as the parent probability -> 0
-    "bnac:lemma-a.2": 0.034,
+    "bnac:lemma-a.2": 0.0442,                         # paper profile (1/(16 sqrt 2) = 0.04419 to 5 digits)
 }
 OFF = Context(witnesses=False)
 
@@ -195,3 +195,20 @@ def test_bad_input_is_one_line_error():
         M.c1_search({"action_sizes": [11, 11, 11]}, 1, 1)
     with pytest.raises(InputError):
         M.hessian_exact("bnac:lemma-a.3", dict(TINY, theta=[0.0, 0.0], s0=5))
+
+
+def test_search_variables_round_trip():
+    """verify.search.GameVars packs (theta, v, r, gamma, P, mu) and decodes them back; pinned entries stay put."""
+    from verify import search as S
+    game, pol, r = M.build(BN)
+    gv = S.GameVars(game, pol, (float(r.min()), float(r.max())), free=("gamma", "P", "mu"))
+    rng = np.random.default_rng(2)
+    th = rng.standard_normal(pol.n_params)
+    z = gv.pack(th, rng.standard_normal(pol.n_params), r, gamma=0.3)
+    pt = gv.decode(z)
+    assert np.allclose(pt["theta"], th) and np.allclose(pt["r"], r) and pt["gamma"] == 0.3
+    assert np.allclose(pt["P"], game.P, atol=1e-9) and np.allclose(pt["mu"], game.mu, atol=1e-9)
+    b = gv.bounds()
+    pinned = b[:, 0] == b[:, 1]
+    out = S.lbfgs_max(lambda x: (float(-np.sum((x - 0.1) ** 2)), -2 * (x - 0.1)), [z], b, 5)[0][1]
+    assert np.array_equal(out[pinned], np.clip(z, b[:, 0], b[:, 1])[pinned])
