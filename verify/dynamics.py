@@ -6,8 +6,9 @@ Independent learners, each doing gradient ascent on its own value (bnac Sec. 5, 
     theta^i_{t+1} = theta^i_t + eta * grad_{theta^i} L^i_lambda(theta_t)          (log barrier)
 
 with L_lambda(theta) = V(mu) + lambda / (|S| |A^{P^i}| |A^i|) sum log pi^i (bnrate Eq. (4), mpg Sec. 3.2).
-The gradient is the JAX float64 autodiff oracle of ``verify.oracles`` (the printed formulas are checked
-against it elsewhere), so a run uses no printed formula.  ``reward``: None (team reward / the game's
+The gradient is the JAX float64 autodiff of the general engine ``verify.jax_engine`` (the same engine as the
+autodiff oracle of ``verify.oracles`` and the Hessian searches of ``verify.search``; the printed formulas are
+checked against it elsewhere), so a run uses no printed formula.  ``reward``: None (team reward / the game's
 reward 0), "own" (agent i ascends V^i, as in a Markov potential game), "potential", or an agent index.
 
 The driver is deliberately simple (a Python loop over jitted gradient calls): it serves the

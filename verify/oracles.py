@@ -2,8 +2,8 @@ r"""Independent oracles for gradients.  None of them calls ``verify.gradients``.
 
 1. ``fd_gradient``: central finite differences with Richardson extrapolation and a step sweep, on a
    batched float64 NumPy value function (``verify.evaluation.state_values``);
-2. ``jax_*``: an independent JAX implementation of V(theta) (its own softmax, joint policy and
-   linear solve), differentiated by ``jax.grad`` in float64;
+2. ``jax_*``: the JAX implementation of V(theta) of ``verify.jax_engine`` (its own softmax, joint
+   policy and linear solve, independent of the NumPy reference), differentiated by ``jax.grad`` in float64;
 3. ``sympy_*``: symbolic derivatives on small symbolic games (``verify.symbolic``).
 """
 from __future__ import annotations
@@ -113,101 +113,19 @@ def _jax():
     return jax, jnp
 
 
-def _pads(game: MarkovGame):
-    """Padded sizes (S, A, N), rounded up so that most instances share one compiled function."""
-    up = lambda x, opts: next(o for o in opts + (x,) if o >= x)
-    return (up(game.n_states, (4, 8, 16, 32)), up(max(game.action_sizes), (3, 4)), up(game.n_agents, (4, 5, 6)))
-
-
-def _grid_index(policy: BNPolicy, pads):
-    """For agent i and each padded grid cell (s, a^1..a^N): the flat index of theta^i_{s, a^{P^i}, a^i}."""
-    Sp, Ap, Np = pads
-    S, A = policy.n_states, policy.action_sizes
-    N = len(A)
-    idx = np.zeros((Np, Sp) + (Ap,) * Np, dtype=np.int32)
-    grid = np.indices((Sp,) + (Ap,) * Np)
-    offset = 0
-    for i, (ps, shp) in enumerate(zip(policy.dag.parents, policy.theta_shapes)):
-        coords = [np.minimum(grid[0], S - 1)] + [np.minimum(grid[1 + j], A[j] - 1) for j in list(ps) + [i]]
-        idx[i] = offset + np.ravel_multi_index(coords, shp)
-        offset += int(np.prod(shp))
-    for i in range(N, Np):
-        idx[i] = 0
-    valid = np.ones((Sp,) + (Ap,) * Np, dtype=bool)
-    valid &= grid[0] < S
-    for j in range(Np):
-        valid &= grid[1 + j] < (A[j] if j < N else 1)
-    return idx, valid
-
-
-_JAX_CACHE: dict = {}
-
-
-def _jax_padded_value(pads):
-    """One compiled V(theta_flat; structure arrays) for all instances that fit the padded sizes:
-    logits are gathered from theta on the joint grid, each agent's log-softmax taken along its own
-    action axis (masked), log pi = sum_i log pi^i, then V = (I - gamma P_pi)^{-1} r_pi."""
-    if pads in _JAX_CACHE:
-        return _JAX_CACHE[pads]
-    jax, jnp = _jax()
-    Sp, Ap, Np = pads
-
-    def V(theta, idx, valid, n_real, P, r, mu, gamma, barrier, reg_w):
-        logpi = jnp.zeros(valid.shape)
-        reg = 0.0
-        for i in range(Np):
-            L = jnp.where(valid, theta[idx[i]], -1e30)
-            ls = jax.nn.log_softmax(L, axis=1 + i)
-            real = i < n_real
-            logpi = logpi + jnp.where(real, ls, 0.0)
-            reg = reg + jnp.where(real, jnp.sum(jnp.where(valid, ls, 0.0) * reg_w[i]), 0.0)
-        pi = jnp.where(valid, jnp.exp(logpi), 0.0).reshape(Sp, -1)
-        P_pi = jnp.einsum("sa,sat->st", pi, P)
-        r_pi = jnp.sum(pi * r, axis=1)
-        v = jnp.linalg.solve(jnp.eye(Sp) - gamma * P_pi, r_pi)
-        return mu @ v + barrier * reg
-
-    fns = (jax.jit(V), jax.jit(jax.grad(V)), jax.jit(jax.hessian(V)))
-    _JAX_CACHE[pads] = fns
-    return fns
-
-
-def _jax_args(game: MarkovGame, policy: BNPolicy, reward, barrier):
+def jax_instance(game: MarkovGame, policy: BNPolicy, reward=None):
+    """The game, policy and reward on the shared JAX engine (``verify.jax_engine``), oracle padding."""
     from .evaluation import _reward
-    pads = _pads(game)
-    Sp, Ap, Np = pads
-    S, A, N = game.n_states, game.action_sizes, game.n_agents
-    idx, valid = _grid_index(policy, pads)
-    P = np.zeros((Sp,) + (Ap,) * Np + (Sp,))
-    P[..., :] = 0.0
-    for s in range(Sp):
-        P[s, ..., s] = 1.0  # padded cells: self-loops (never reached with positive probability)
-    sl = (slice(0, S),) + tuple(slice(0, a) for a in A) + (0,) * (Np - N)
-    P[sl + (slice(None),)] = 0.0
-    P[sl + (slice(0, S),)] = game.P
-    r = np.zeros((Sp,) + (Ap,) * Np)
-    r[sl] = _reward(game, reward).reshape((S,) + A)
-    mu = np.zeros(Sp)
-    mu[:S] = game.mu
-    theta = np.zeros(Np * Sp * Ap ** Np + 1)  # fixed length: one compiled function per pad size
-    # reg weights: the barrier's mean over theta^i's own entries, spread over the grid's replicas
-    reg_w = np.zeros(Np)
-    cells = valid.sum()
-    for i in range(N):
-        reg_w[i] = 1.0 / cells
-    args = (idx, valid, N, P.reshape(Sp, -1, Sp), r.reshape(Sp, -1), mu, game.gamma, barrier, reg_w)
-    return pads, theta, args
+    from .jax_engine import Instance, oracle_pads
+    r = _reward(game, reward)
+    return Instance(game, policy, r, pads=oracle_pads(game.n_states, game.action_sizes, policy.n_params))
 
 
 def jax_value_and_grad(game: MarkovGame, policy: BNPolicy, reward=None, barrier: float = 0.0):
     """(V(mu) + barrier term, per-agent gradient arrays) from the independent JAX implementation."""
-    _, jnp = _jax()
-    pads, theta, args = _jax_args(game, policy, reward, barrier)
-    theta[:policy.n_params] = policy.flat()
-    f, g, _ = _jax_padded_value(pads)
-    val = float(f(jnp.asarray(theta), *args))
-    grad = np.asarray(g(jnp.asarray(theta), *args))[:policy.n_params]
-    return val, unflatten(grad, policy.theta_shapes)
+    inst = jax_instance(game, policy, reward)
+    x = policy.flat()
+    return inst.value(x, lam=barrier), unflatten(inst.grad(x, lam=barrier), policy.theta_shapes)
 
 
 def jax_value_gradient(game: MarkovGame, policy: BNPolicy, reward=None, barrier: float = 0.0):
@@ -216,12 +134,7 @@ def jax_value_gradient(game: MarkovGame, policy: BNPolicy, reward=None, barrier:
 
 def jax_value_hessian(game: MarkovGame, policy: BNPolicy, reward=None, barrier: float = 0.0) -> np.ndarray:
     """Exact Hessian of V(mu) (+ barrier) in the flat parameters, float64."""
-    _, jnp = _jax()
-    pads, theta, args = _jax_args(game, policy, reward, barrier)
-    theta[:policy.n_params] = policy.flat()
-    _, _, h = _jax_padded_value(pads)
-    n = policy.n_params
-    return np.asarray(h(jnp.asarray(theta), *args))[:n, :n]
+    return jax_instance(game, policy, reward).hess(policy.flat(), lam=barrier)
 
 
 # mbpg coverage entropy, in JAX (padded to 8 agents x 8 states, one compiled function per mu_j form)
