@@ -47,3 +47,20 @@ def test_refuted_claims_carry_counterexample_and_correction(claim_results, verif
             assert c.corrected in REGISTRY, c.id
             assert c.discrepancy
             assert REGISTRY[c.corrected].as_printed is False
+
+
+def test_every_refutation_names_its_kind_and_how_it_was_found(claim_results):
+    """A refutation says what kind of error it is and how its counterexample was found; a claim whose
+    readings disagree is ambiguous, never silently one of them."""
+    from verify.registry import FOUND_BY, KINDS, from_readings
+    if not claim_results:
+        pytest.skip("run together with test_claim (the claim checks fill the results)")
+    for cid, rec in claim_results.items():
+        if rec["verdict"] == "refuted":
+            assert rec["kind"] in KINDS, f"{cid}: refutation without a kind"
+            if rec.get("counterexample"):
+                assert rec["found_by"] in FOUND_BY, f"{cid}: counterexample without found_by"
+        if rec.get("readings"):
+            decisive = [r for r in rec["readings"] if r.get("text_supports", True)]
+            if rec["verdict"] in ("verified", "refuted", "ambiguous"):
+                assert from_readings(decisive) == rec["verdict"], f"{cid}: verdict does not follow its readings"

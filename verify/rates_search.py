@@ -33,7 +33,7 @@ import numpy as np
 from .errors import InputError
 from .evaluation import nash_gap, optimality_gap
 from .games import make_game
-from .oracles import _jax, _jax_args, _jax_padded_value
+from .oracles import _jax, jax_instance
 from .policies import DAG, BNPolicy
 
 MAX_STEPS = 2_000_000
@@ -272,17 +272,12 @@ def min_grad_norm(game, policy: BNPolicy, lam: float, reward=None, maxiter: int 
     r"""Minimize f(theta) = ||grad_theta L_lambda(theta)||_2^2 over theta from ``policy`` (L-BFGS).  grad f = 2 H g
     (H the Hessian of L_lambda, g its gradient) is formed as a central difference of the gradient along g,
     H g ~ (g(theta + h u) - g(theta - h u)) ||g|| / (2h), u = g/||g||, h = 1e-5: two calls of the compiled
-    JAX gradient of ``verify.oracles`` per evaluation.  Returns (policy at the minimizer, its grad norm)."""
+    JAX gradient of ``verify.jax_engine`` per evaluation.  Returns (policy at the minimizer, its grad norm)."""
     from scipy.optimize import minimize
-    _, jnp = _jax()
-    pads, theta, args = _jax_args(game, policy, reward, lam)
-    n = policy.n_params
-    _, gfn, _ = _jax_padded_value(pads)
-    full = theta.copy()
+    inst = jax_instance(game, policy, reward)   # the one general JAX engine (verify.jax_engine)
 
     def grad(x):
-        full[:n] = x
-        return np.asarray(gfn(jnp.asarray(full), *args))[:n]
+        return inst.grad(np.asarray(x, float), lam=lam)
 
     def f(x):
         g = grad(x)
