@@ -205,7 +205,9 @@ def build_on_game(spec: dict):
     dag = gf.dag or DAG.from_parents(spec.get("dag") or [[] for _ in range(n)])
     if dag.n != n:
         raise InputError(f"dag has {dag.n} agents, the game {n}")
-    if gf.thetas is not None:
+    if spec.get("transpose_dag"):  # the same edge set read in the other parent orientation (a reading)
+        dag = DAG.from_parents([[k for k in range(n) if i in dag.parents[k]] for i in range(n)])
+    if gf.thetas is not None and not spec.get("transpose_dag"):  # the file's theta fits the file's DAG only
         return gf.game, BNPolicy(dag, gf.game.action_sizes, gf.game.n_states, list(gf.thetas))
     rng = np.random.default_rng(int(spec.get("theta_seed", 0)))
     return gf.game, BNPolicy.random(dag, gf.game.action_sizes, gf.game.n_states, rng,

@@ -101,6 +101,8 @@ def transpose_dag(spec: dict) -> dict:
     """The same edge set read the other way: parents become children.  A spec's ``dag`` lists parents
     in bnrate's orientation, P^i = {j : (j, i) in E} (bnrate Sec. 3); bnac Sec. 4 prints
     P^i = {j : (i, j) in E}, so under bnac's reading agent i's parents are the agents listing i."""
+    if "game" in spec:  # a --game file: its own DAG (or the drawn one) read the other way
+        return dict(spec, transpose_dag=True)
     dag = spec.get("dag") or [[] for _ in range(int(spec.get("n_agents", len(spec.get("action_sizes", [])))))]
     n = len(dag)
     return dict(spec, dag=[[k for k in range(n) if i in dag[k]] for i in range(n)])
