@@ -21,9 +21,29 @@ from typing import Sequence
 import flax.linen as nn
 import jax.numpy as jnp
 import numpy as np
-from flax.linen.initializers import constant, orthogonal
+import jax
+from flax.linen.initializers import constant
 
 __all__ = ["Base", "Actor", "Critic", "PermNet", "EdgeNet"]
+
+
+def orthogonal(scale: float = 1.0, iters: int = 30):
+    r"""Orthogonal initializer without LAPACK: the polar factor of a Gaussian matrix (Haar-distributed
+    orthogonal columns or rows), by the Newton-Schulz iteration X <- 1.5 X - 0.5 X X^T X from X / ||X||_F.
+    (MAPPO's orthogonal initialization; QR-based initialization issues batched LAPACK calls, which were
+    seen to hang XLA:CPU under vmap with jaxlib 0.10.2.)"""
+    def init(key, shape, dtype=jnp.float32):
+        n_in, n_out = int(np.prod(shape[:-1])), shape[-1]
+        X = jax.random.normal(key, (max(n_in, n_out), min(n_in, n_out)), jnp.float32)
+        X = X / jnp.linalg.norm(X)
+
+        def body(_, X):
+            return 1.5 * X - 0.5 * X @ (X.T @ X)
+
+        X = jax.lax.fori_loop(0, iters, body, X)
+        X = X if n_in >= n_out else X.T
+        return (scale * X).reshape(shape).astype(dtype)
+    return init
 
 
 def _dense(n, scale=np.sqrt(2.0)):
