@@ -263,12 +263,13 @@ class SMAXEnv:
             raise InputError(f"unknown SMAX map {map_name!r}; choose smax:6h_vs_8z or smax:MMM2-approx")
         self.name = "smax:" + short
         self.description = MMM2_APPROX_TEXT if short == "MMM2-approx" else "smax:6h_vs_8z (SMAX, not StarCraft II)"
-        self._env = jm.make("HeuristicEnemySMAX", scenario=scen)
-        self.agents = list(self._env.agents)
-        self.n_agents = len(self.agents)
-        self.n_actions = int(self._env.action_spaces[self.agents[0]].n)
-        self.obs_dim = int(self._env.observation_spaces[self.agents[0]].shape[0])
-        obs, st = self._env.reset(jax.random.PRNGKey(0))
+        with jax.enable_x64(False):   # SMAX is written for 32-bit JAX
+            self._env = jm.make("HeuristicEnemySMAX", scenario=scen)
+            self.agents = list(self._env.agents)
+            self.n_agents = len(self.agents)
+            self.n_actions = int(self._env.action_spaces[self.agents[0]].n)
+            self.obs_dim = int(self._env.observation_spaces[self.agents[0]].shape[0])
+            obs, st = self._env.reset(jax.random.PRNGKey(0))
         self.state_dim = int(obs["world_state"].shape[0])
         self.episode_length = int(getattr(self._env, "max_steps", 100))
 

@@ -57,6 +57,12 @@ def read_rows(path: str) -> list[dict]:
 
 
 def run_grid(spec: dict, out_dir: str, log=print, progress: bool = True) -> dict:
+    """See ``_run_grid``; training runs with 32-bit JAX even where the exact engine switched on float64."""
+    with jax.enable_x64(False):
+        return _run_grid(spec, out_dir, log, progress)
+
+
+def _run_grid(spec: dict, out_dir: str, log=print, progress: bool = True) -> dict:
     """spec: {"tag", "config": make_train options, "variants": [...], "seeds": [...], "chunk": updates per
     chunk, "exact": bool (Coordination Game only), "time_budget_s": optional wall-clock budget (the run stops
     after the chunk that exceeds it; ``complete`` False then)}.  Returns {"rows", "train", "runner",
@@ -107,7 +113,8 @@ def run_grid(spec: dict, out_dir: str, log=print, progress: bool = True) -> dict
             m = jax.device_get(m)
             exact_cols = {}
             if exact_on:
-                exact_cols = _exact_columns(train, runner, len(variants), len(seeds))
+                with jax.enable_x64(True):
+                    exact_cols = _exact_columns(train, runner, len(variants), len(seeds))
             rows = []
             for vi, v in enumerate(variants):
                 for si, s in enumerate(seeds):
