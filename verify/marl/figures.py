@@ -25,6 +25,7 @@ Numeric definitions, fixed before any run (``DEFS``):
 """
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import time
@@ -37,6 +38,9 @@ DEFS = {"last_fraction": 0.1, "alpha": 0.05, "similar_rel": 0.05, "init_band": (
         "value_tol": 0.03, "almost_full": 0.9, "around_70": (0.6, 0.8), "uncorrelated_max": 0.05}
 
 _V3 = ["context", "full", "uncorrelated"]
+
+#: Table 2's environment steps per run; statements are about the end of training at these budgets
+PAPER_STEPS = {"coordination": 200_000, "aloha": 1_000_000, "smax": 20_000_000}
 
 
 def _grid(env, kw, steps, seeds, n_envs, variants, exact=False, extra=None):
@@ -173,8 +177,9 @@ def density_rise(rows, printed_end: float) -> dict:
             "value_reading_held": abs(f0 - printed_end) <= DEFS["value_tol"]}
 
 
-def _stmt(slug, text, res, panel):
-    return {"slug": slug, "text": text, "panel": panel, "held": res.get("held"), "numbers": res}
+def _stmt(slug, text, res, panel, fig="4"):
+    return {"id": f"bnac:figure-{fig}/{slug}", "slug": slug, "text": text, "panel": panel, "held": res.get("held"),
+            "numbers": res}
 
 
 def statements4(panels: dict) -> list[dict]:
@@ -230,9 +235,9 @@ def statements6(panels: dict) -> list[dict]:
         fin = final_values(R, "context-annealed", "density")
         f = float(np.mean(list(fin.values()))) if fin else np.nan
         out.append(_stmt(f"{p}-annealed-ends-uncorrelated", "This multi-phase regularization strategy results in "
-                         "purely uncorrelated policies", {"held": bool(f <= DEFS["uncorrelated_max"]), "final_density": f}, p))
+                         "purely uncorrelated policies", {"held": bool(f <= DEFS["uncorrelated_max"]), "final_density": f}, p, "6"))
         out.append(_stmt(f"{p}-annealed-beats-uncorrelated", "but achieves better performance than Uncorrelated",
-                         outperforms(final_values(R, "context-annealed"), final_values(R, "uncorrelated")), p))
+                         outperforms(final_values(R, "context-annealed"), final_values(R, "uncorrelated")), p, "6"))
     return out
 
 
@@ -300,6 +305,11 @@ def _run_figure(fig: str, profile: str, out_dir: str, log, panels=None) -> dict:
     if panels is None:
         panels = [p for p in PROFILES[profile] if fig == "4" or p.startswith("smax")]
     runs = run_panels(profile, os.path.join(out_dir, "marl"), panels, log)
+    for p, r in runs.items():   # the tidy data, gzipped (the resume caches under marl/ are not committed)
+        gz = os.path.join(out_dir, f"bnac_figure{fig}_{profile}_{p}.csv.gz")
+        with open(r["csv"], "rb") as f, gzip.open(gz, "wb") as g:
+            g.write(f.read())
+        r["csv"] = gz
     stmts = statements4(runs) if fig == "4" else statements6(runs)
     png = os.path.join(out_dir, f"bnac_figure{fig}_{profile}.png")
     plot4(runs, png)
@@ -317,7 +327,7 @@ def _run_figure(fig: str, profile: str, out_dir: str, log, panels=None) -> dict:
     with open(os.path.join(out_dir, f"bnac_figure{fig}_{profile}_statements.json"), "w") as f:
         json.dump({"configuration": conf, "statements": stmts}, f, indent=1, default=float)
     return {"statements": stmts, "png": png, "csvs": [r["csv"] for r in runs.values()], "seconds": time.time() - t0,
-            "configuration": conf, "runs": runs}
+            "configuration": conf}
 
 
 def run_figure4(profile: str = "quick", out_dir: str | None = None, log=print, panels=None, **kw) -> dict:
@@ -331,3 +341,19 @@ def run_figure6(profile: str = "quick", out_dir: str | None = None, log=print, p
 
 
 FIGURES = {"bnac:figure-4": run_figure4, "bnac:figure-6": run_figure6}
+
+
+def load_panels(profile: str, fig: str = "4", out_dir: str | None = None) -> dict:
+    """The committed tidy data of a profile's panels (``bnac_figure{fig}_{profile}_{panel}.csv.gz``), as
+    ``statements4`` / ``statements6`` take them; panels without data are left out."""
+    import csv
+    import io
+    from ..experiments.registry import RESULTS_DIR
+    out_dir = out_dir or RESULTS_DIR
+    out = {}
+    for p, g in PROFILES[profile].items():
+        path = os.path.join(out_dir, f"bnac_figure{fig}_{profile}_{p}.csv.gz")
+        if os.path.exists(path):
+            with gzip.open(path, "rt") as f:
+                out[p] = {"rows": list(csv.DictReader(io.StringIO(f.read()))), "grid": g, "csv": path}
+    return out
