@@ -111,14 +111,16 @@ def main(argv=None):
             if budget < 20:
                 info["errors"].append(f"{tag}: no time left")
                 continue
-            thr = next((m["steps_per_s"] for m in info["measurements"] if m["env"] == env), None) or 2000.0
+            meas = next((m for m in info["measurements"] if m["env"] == env), None)
+            thr = meas["steps_per_s"] if meas else 2000.0
+            comp = meas["compile_s"] if meas else 60.0
             from verify.marl.bnmappo import make_train
             cfg = {"env": env, "env_kwargs": kw, "n_envs": ne, **extra}
             tr = safe(make_train, cfg)
             if tr is None:
                 continue
             per = tr.steps_per_update * len(seeds) * len(variants)
-            n_up = max(int(0.6 * budget * thr / per), 2)
+            n_up = max(int(0.6 * max(budget - 1.5 * comp, 0.2 * budget) * thr / per), 2)
             cfg["total_steps"] = n_up * tr.steps_per_update
             spec = {"tag": tag, "config": cfg, "variants": variants, "seeds": seeds, "chunk": max(n_up // 8, 1),
                     "exact": False, "time_budget_s": budget}
