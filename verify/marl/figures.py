@@ -13,9 +13,9 @@ Numeric definitions, fixed before any run (``DEFS``):
 * "A outperforms / beats B": a one-sided paired Wilcoxon signed-rank test over seeds (runs of one seed share
   the initialization and the environment keys) gives p < 0.05; if the opposite one-sided test gives
   p < 0.05 the statement did not hold; otherwise it is within noise (inconclusive);
-* "A performs similarly / comparably to B": the two-sided paired test gives p >= 0.05 and the mean final
-  performances differ by less than 5% of |B|'s; did not hold when p < 0.05 and the difference is >= 5%;
-  otherwise within noise;
+* "A performs similarly / comparably to B": equivalence by two one-sided tests: the 90% t-interval of the
+  mean paired difference lies within +-5% of |mean B| (held), entirely outside it (did not hold), or
+  neither (within noise);
 * "density increases from 50% to x%": the initial density (first update, mean over seeds) lies in
   [0.45, 0.55] and the final density (mean of the last 10% of updates) exceeds the initial one by the
   one-sided paired test; the printed end value x is reported beside (reading 'value': |final - x| <= 0.03);
@@ -149,17 +149,25 @@ def outperforms(a: dict, b: dict) -> dict:
 
 
 def similar(a: dict, b: dict) -> dict:
+    """Equivalence by two one-sided tests (TOST, alpha = DEFS['alpha']): held when the (1 - 2 alpha) t-interval
+    of the mean paired difference lies within +-DEFS['similar_rel'] |mean(B)|; did not hold when it lies
+    entirely outside; within noise otherwise (few seeds cannot show similarity)."""
+    from scipy import stats
     x, y = _paired(a, b)
     d = x - y
-    p = _wilcoxon(d, "two-sided")
-    rel = float(abs(np.mean(d)) / max(abs(np.mean(y)), 1e-12)) if d.size else np.nan
-    if p >= DEFS["alpha"] and rel < DEFS["similar_rel"]:
+    if d.size < 2:
+        return {"held": None, "n": int(d.size)}
+    delta = DEFS["similar_rel"] * abs(float(np.mean(y)))
+    half = float(stats.t.ppf(1 - DEFS["alpha"], d.size - 1) * d.std(ddof=1) / np.sqrt(d.size))
+    lo, hi = float(np.mean(d)) - half, float(np.mean(d)) + half
+    if -delta < lo and hi < delta:
         held = True
-    elif p < DEFS["alpha"] and rel >= DEFS["similar_rel"]:
+    elif hi < -delta or lo > delta:
         held = False
     else:
         held = None
-    return {"held": held, "p_two_sided": p, "relative_difference": rel, "n": int(d.size)}
+    return {"held": held, "ci": [lo, hi], "margin": delta, "n": int(d.size),
+            "relative_difference": float(abs(np.mean(d)) / max(abs(np.mean(y)), 1e-12))}
 
 
 def density_rise(rows, printed_end: float) -> dict:
@@ -311,6 +319,13 @@ def _run_figure(fig: str, profile: str, out_dir: str, log, panels=None) -> dict:
             g.write(f.read())
         r["csv"] = gz
     stmts = statements4(runs) if fig == "4" else statements6(runs)
+    for st in stmts:
+        g = runs[st["panel"]]["grid"]
+        need = PAPER_STEPS["smax" if g["env"].startswith("smax") else g["env"]]
+        st["budget_fraction"] = g["steps"] / need
+        if g["steps"] < need:
+            st["note"] = (f"at {g['steps']} of the paper's {need} environment steps per run: the statement (about the "
+                          "end of the paper's training) is not decided at this profile")
     png = os.path.join(out_dir, f"bnac_figure{fig}_{profile}.png")
     plot4(runs, png)
     conf = {"profile": profile, "panels": {p: {k: v for k, v in r["grid"].items()} for p, r in runs.items()},
