@@ -80,14 +80,14 @@ def test_sampled_coordination_game_matches_exact_engine(N):
     p1 = rng.uniform(0.05, 0.95, size=(2 ** N, N))
     T = 5
     env = CoordinationGameEnv(N)
-    s, r, _ = _sampled_states(env, p1, 20000, T, seed=N)
+    s, r, _ = _sampled_states(env, p1, 8000, T, seed=N)
     dists, rew = _exact_state_dists(N, p1, T)
     p = _chi2_pvalues(s, dists)
     assert p.min() > 1e-4, p
     # the reward of every step is r(s_t) of Algorithm 1
     assert np.array_equal(r, rew[_state_index(s)])
     # the same test rejects a planted error (eps = 0.2 instead of 0.1)
-    s_bad, _, _ = _sampled_states(CoordinationGameEnv(N, eps=0.2), p1, 20000, T, seed=N)
+    s_bad, _, _ = _sampled_states(CoordinationGameEnv(N, eps=0.2), p1, 8000, T, seed=N)
     assert _chi2_pvalues(s_bad, dists).min() < 1e-4
 
 

@@ -33,8 +33,10 @@ def _statement_claim(fig: str, slug: str, printed: str, panel: str, expected: st
     def check(ctx: Context) -> Result:
         sts, panels = _statements(ctx, fig)
         if slug not in sts:
-            return Result("not-checked", notes=f"no {ctx.profile}-profile data for panel {panel}: run "
-                          f"`python -m verify figures bnac:figure-{fig} --profile {ctx.profile}`")
+            from ..marl.figures import PROFILES
+            where = (f"run `python -m verify figures bnac:figure-{fig} --profile {ctx.profile}`"
+                     if panel in PROFILES[ctx.profile] else f"the panel is not part of the {ctx.profile} profile")
+            return Result("not-checked", notes=f"no {ctx.profile}-profile data for panel {panel}: {where}")
         s = sts[slug]
         ev = {"numbers": s["numbers"], "panel": panel, "csv": panels[panel]["csv"]}
         n = _n_runs(panels[panel])

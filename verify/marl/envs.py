@@ -243,6 +243,16 @@ def _jaxmarl():
                          "pip install jaxmarl") from None
 
 
+def _to_float32(env, depth: int = 0):
+    """Cast float64 array attributes of a JaxMARL environment (and the environment it wraps) to float32:
+    defaults such as SMAX's unit velocities are built when jaxmarl is imported, in float64 if x64 was on."""
+    for k, v in list(vars(env).items()):
+        if isinstance(v, jax.Array) and v.dtype == jnp.float64:
+            setattr(env, k, jnp.asarray(np.asarray(v), jnp.float32))
+        elif depth < 2 and hasattr(v, "__dict__") and type(v).__module__.startswith("jaxmarl"):
+            _to_float32(v, depth + 1)
+
+
 class SMAXEnv:
     r"""A SMAX map from JaxMARL (heuristic enemies, as JaxMARL's own MAPPO uses) behind the common interface.
     ``map_name`` 'smax:6h_vs_8z' (exists in SMAX) or 'smax:MMM2-approx' (a stand-in, see MMM2_APPROX_TEXT).
@@ -250,6 +260,10 @@ class SMAXEnv:
     SMAX's (100 steps; SMAC's is 400, Table 2).  The team reward is SMAX's (identical for every ally)."""
 
     def __init__(self, map_name: str = "smax:6h_vs_8z"):
+        with jax.enable_x64(False):   # SMAX is written for 32-bit JAX (also where the exact engine enabled x64)
+            self._build(map_name)
+
+    def _build(self, map_name):
         jm = _jaxmarl()
         from jaxmarl.environments.smax import map_name_to_scenario
         from jaxmarl.environments.smax.smax_env import Scenario
@@ -265,6 +279,7 @@ class SMAXEnv:
         self.description = MMM2_APPROX_TEXT if short == "MMM2-approx" else "smax:6h_vs_8z (SMAX, not StarCraft II)"
         with jax.enable_x64(False):   # SMAX is written for 32-bit JAX
             self._env = jm.make("HeuristicEnemySMAX", scenario=scen)
+            _to_float32(self._env)
             self.agents = list(self._env.agents)
             self.n_agents = len(self.agents)
             self.n_actions = int(self._env.action_spaces[self.agents[0]].n)

@@ -25,6 +25,10 @@ from .bnmappo import make_train, variant_data
 
 __all__ = ["run_grid", "read_rows", "spec_hash"]
 
+#: compiled chunk functions, per (config, number of variants, number of seeds): a resumed or repeated run
+#: in the same process does not compile again
+_COMPILED: dict = {}
+
 METRIC_COLS = ["env_steps", "return", "disc_return", "density", "eta", "alpha", "entropy", "pg_loss", "v_loss",
                "clip_frac"]
 
@@ -97,7 +101,8 @@ def _run_grid(spec: dict, out_dir: str, log=print, progress: bool = True) -> dic
     def chunk_fn(r, n):
         return jax.lax.scan(lambda r, _: train.update(r), r, None, length=n)
 
-    compiled = {}
+    ckey = (spec_hash(spec["config"]), len(variants), len(seeds))
+    compiled = _COMPILED.setdefault(ckey, {})
     t0 = time.time()
     steps0 = done
     adv, stop = _progress(train.n_updates, tag) if progress else ((lambda n: None), (lambda: None))
