@@ -372,3 +372,74 @@ def load_panels(profile: str, fig: str = "4", out_dir: str | None = None) -> dic
             with gzip.open(path, "rt") as f:
                 out[p] = {"rows": list(csv.DictReader(io.StringIO(f.read()))), "grid": g, "csv": path}
     return out
+
+
+# ------------------------------------------------------------------------------------------------
+# Figure 5: learned parents of agent 7 in Aloha at a shown state
+# ------------------------------------------------------------------------------------------------
+def figure5_data(train, runner, variants, state_backlog=None, agent: int = 6) -> dict:
+    """For each seed of the context-aware Aloha runs: the deterministic DAG G(o) at the state where every island
+    has a backlog of one (Fig. 5's state; ``state_backlog`` to choose another), the parents of ``agent``
+    (0-based; the paper's agent 7 is index 6), and every island's probability of sending under ancestral
+    sampling means (Monte Carlo over 2000 joint actions), against the Uncorrelated runs."""
+    import jax
+    import jax.numpy as jnp
+    from . import dag as Dg
+    from .envs import AlohaState
+    env, pol = train.env, train.policy
+    N = env.n_agents
+    b = jnp.ones((N,), jnp.int32) if state_backlog is None else jnp.asarray(state_backlog, jnp.int32)
+    ts = env._timestep(AlohaState(b, jnp.int32(0)), 0.0, False)
+    out = {"state_backlog": [int(x) for x in np.asarray(b)], "agent": agent + 1, "runs": []}
+    for vi, v in enumerate(variants):
+        if v not in ("context", "uncorrelated"):
+            continue
+        ns = jax.tree_util.tree_leaves(runner.params)[0].shape[1]
+        for si in range(ns):
+            p = jax.tree_util.tree_map(lambda x: x[vi, si], runner.params)
+            var = jax.tree_util.tree_map(lambda x: x[vi, si], runner.variant)
+            G = pol.dag(p, ts.obs, Dg.zero_noise(N), var)
+            keys = jax.random.split(jax.random.PRNGKey(si), 2000)
+            acts = jax.vmap(lambda k: pol.sample(p, ts.obs, G, ts.avail, k)[0])(keys)
+            Gn = np.asarray(G)
+            out["runs"].append({"variant": v, "seed": si, "parents_of_agent": [int(j) + 1 for j in np.nonzero(Gn[:, agent])[0]],
+                                "p_send": [float(x) for x in np.asarray(acts).mean(0)], "density": float(Dg.density(G))})
+    return out
+
+
+def run_figure5(profile: str = "quick", out_dir: str | None = None, log=print, **kw) -> dict:
+    """bnac Figure 5: learned parents of agent 7 in Aloha (the Aloha panel's runs; trains them if needed).
+    No statement is decided: which islands agent 7 depends on in one trained policy is a property of that
+    policy (the paper shows one), so the figure reports the parents per seed and the sending probabilities."""
+    out_dir = out_dir or "notebooks/figures"
+    os.makedirs(out_dir, exist_ok=True)
+    with __import__("jax").enable_x64(False):
+        runs = run_panels(profile, os.path.join(out_dir, "marl"), ["aloha"], log)
+        r = runs["aloha"]
+        data = figure5_data(r["train"], r["runner"], r["grid"]["variants"])
+    path = os.path.join(out_dir, f"bnac_figure5_{profile}.json")
+    with open(path, "w") as f:
+        json.dump(data, f, indent=1)
+    png = os.path.join(out_dir, f"bnac_figure5_{profile}.png")
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    ctx_runs = [x for x in data["runs"] if x["variant"] == "context"]
+    fig, axes = plt.subplots(1, max(len(ctx_runs), 1), figsize=(3.2 * max(len(ctx_runs), 1), 2.4), squeeze=False)
+    for ax, run in zip(axes[0], ctx_runs):
+        for k in range(10):
+            r_, c_ = divmod(k, 5)
+            col = "tab:red" if k + 1 == data["agent"] else ("tab:blue" if k + 1 in run["parents_of_agent"] else "lightgrey")
+            ax.scatter([c_], [-r_], s=500, c=col)
+            ax.text(c_, -r_, f"{k + 1}\n{run['p_send'][k]:.2f}", ha="center", va="center", fontsize=6)
+        ax.set_title(f"seed {run['seed']}: parents of agent {data['agent']} (blue)", fontsize=7)
+        ax.set_xlim(-0.6, 4.6)
+        ax.set_ylim(-1.6, 0.6)
+        ax.axis("off")
+    fig.tight_layout()
+    fig.savefig(png, dpi=90)
+    plt.close(fig)
+    return {"statements": [], "png": png, "data": path, "configuration": {"profile": profile, "state": data["state_backlog"]}}
+
+
+FIGURES["bnac:figure-5"] = run_figure5
