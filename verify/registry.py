@@ -167,6 +167,7 @@ CLAIM_MODULES = [
     "verify.claims.poa",
     "verify.claims.figures_bnac",
     "verify.claims.figures_mpg",
+    "verify.claims.figures_marl",
 ]
 
 

@@ -12,7 +12,7 @@ import os
 RESULTS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))),
                            "results", "figures")
 
-FIGURE_MODULES = ["verify.experiments.bnac_figures", "verify.experiments.mpg_figures"]
+FIGURE_MODULES = ["verify.experiments.bnac_figures", "verify.experiments.mpg_figures", "verify.marl.figures"]
 
 
 def figures() -> dict:
