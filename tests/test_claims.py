@@ -64,3 +64,26 @@ def test_every_refutation_names_its_kind_and_how_it_was_found(claim_results):
             decisive = [r for r in rec["readings"] if r.get("text_supports", True)]
             if rec["verdict"] in ("verified", "refuted", "ambiguous"):
                 assert from_readings(decisive) == rec["verdict"], f"{cid}: verdict does not follow its readings"
+
+
+def test_every_reproduce_command_rebuilds_its_verdict(claim_results, verify_context):
+    """Each refutation's ``reproduce`` command (``verify check ID --instance SPEC``), replayed in-process,
+    gives the verdict it reproduces: the instance alone carries the refutation."""
+    import json
+    import shlex
+    from verify.registry import Context, get
+    if not claim_results:
+        pytest.skip("run together with test_claim (the claim checks fill the results)")
+    bad, n = [], 0
+    for cid, rec in claim_results.items():
+        cmd = rec.get("reproduce") or ""
+        if rec["verdict"] not in ("refuted", "ambiguous") or " check " not in cmd or "--instance" not in cmd:
+            continue
+        argv = shlex.split(cmd)
+        spec = json.loads(argv[argv.index("--instance") + 1])
+        r = get(argv[argv.index("check") + 1]).run(Context(profile=verify_context.profile, seed=verify_context.seed,
+                                                           instance=spec))
+        n += 1
+        if r.verdict != rec["verdict"]:
+            bad.append(f"{cid}: {rec['verdict']} but its reproduce command gives {r.verdict}")
+    assert n >= 10 and not bad, bad

@@ -142,8 +142,25 @@ def alt_run(ctx: Context, claim_id: str, n_quick: int, sample, error, transform=
     return run_instances(ctx, claim_id, n_quick, sample, error)
 
 
-def decide(r: Result, readings: list[dict]) -> Result:
-    """The claim's verdict from the readings the text supports (``registry.from_readings``)."""
+def one_given_instance(ctx: Context) -> bool:
+    """The check runs on one instance the user gave (``--instance``), not a search (``--game`` searches)."""
+    return ctx.instance is not None and "game" not in ctx.instance
+
+
+def decide(r: Result, readings: list[dict], given: bool = False) -> Result:
+    """The claim's verdict from the readings the text supports (``registry.from_readings``).
+
+    ``given``: the check ran on one given instance (``--instance``, a reproduce command).  One instance
+    can refute a reading but verifies none, so where it refutes a reading the text supports, a supported
+    reading that holds on it is recorded as ``not-checked`` and does not turn the reproduced refutation
+    into ``ambiguous``."""
+    supported = [x for x in readings if x.get("text_supports", True)]
+    if given and any(x["verdict"] == "refuted" for x in supported):
+        for x in supported:
+            if x["verdict"] == "verified":
+                x["verdict"] = "not-checked"
+                x["notes"] = ("holds on the given instance (one instance verifies nothing; the search decides "
+                              "this reading). " + x.get("notes", ""))
     r.readings = readings
     counted = [x for x in readings if x.get("text_supports", True)]
     v = from_readings(counted)
@@ -200,7 +217,7 @@ def bn_readings(ctx: Context, claim_id: str, r: Result, which: str) -> Result:
     rd.append(as_reading(alt, "parents P^i = {j : (i,j) in E} (bnac's orientation)",
                          "bnac Sec. 4 (bnrate Sec. 3 prints {j : (j,i) in E})", ORIENT_NOTE + ".",
                          not barrier, not barrier))
-    return decide(r, rd)
+    return decide(r, rd, given=one_given_instance(ctx))
 
 
 BN_ASSUMPTIONS = ["finite cooperative Markov game (team reward)", "tabular softmax BN policy, Eq. (1), on any DAG",
@@ -351,7 +368,7 @@ def mpg_readings(ctx: Context, claim_id: str, r: Result, normalized_formula) -> 
     rd.append(as_reading(alt, D_NORM, "Agarwal et al.; Lemma C.2's factor 1/(1-gamma) goes with it",
                          "with this d Lemma C.2 would hold and Lemma 3.1 would be off by the factor 1-gamma; "
                          "the paper defines d unnormalized.", False, False))
-    return decide(r, rd)
+    return decide(r, rd, given=one_given_instance(ctx))
 
 
 @claim(id="mpg:lemma-3.1", paper="mpg", location="Lemma 3.1, Eq. (2), Sec. 3 (proof in Appendix A)",
@@ -448,7 +465,7 @@ def check_mpg_equation_1(ctx: Context) -> Result:
                                   "Phi_{pi^i,pi^{-i}} - Phi_{pi^i,pi^{-i}}", "mpg Eq. (1) as printed",
                          "both sides are 0 for every game: a check of it could not fail, so it is not evaluated; "
                          "it would not give the gradient identity the text draws from it.", False, True))
-    return decide(r, rd)
+    return decide(r, rd, given=one_given_instance(ctx))
 
 
 # ---- mbpg --------------------------------------------------------------------------------------
@@ -512,7 +529,7 @@ def check_mbpg_theorem_1(ctx: Context) -> Result:
           as_reading(alt, "base-2 logarithm (J in bits)", "entropy is often in bits; the appendix writes log",
                      "the '+1' of the formula and of the proof's dJ/dmu is the derivative of x ln x, which fixes the "
                      "natural logarithm.", False, False)]
-    return decide(r, rd)
+    return decide(r, rd, given=one_given_instance(ctx))
 
 
 __all__ = ["TOL"]

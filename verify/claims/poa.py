@@ -41,7 +41,7 @@ from ..errors import InputError
 from ..evaluation import solve_mdp, state_values
 from ..games import MarkovGame, coordination_game, random_game
 from ..registry import Context, Result, claim
-from .gradients import as_reading, decide
+from .gradients import as_reading, decide, one_given_instance
 
 PAPER = "mpg"
 GROUP = "poa"
@@ -516,7 +516,7 @@ def check_def_4_1(ctx: Context, factor: float = 1.0) -> Result:
     specs = _specs(ctx, [], _def41_sample, 12)
     r = _verdict("mpg:definition-4.1", specs, lambda s: def41_instance(s, factor), tol=1e-8)
     alt = _verdict("mpg:definition-4.1", specs, lambda s: def41_instance(s, factor, over="all"), tol=1e-8)
-    r = decide(r, [
+    r = decide(r, given=one_given_instance(ctx), readings=[
         as_reading(r, "max over product policies pibar", "Definition 4.1's sentence: 'achieved by any product policy'",
                    "every deterministic product policy enumerated.", True, True),
         as_reading(alt, "max over all (joint) policies", "Definition 4.1's formula: max_pi, unqualified",
@@ -595,7 +595,7 @@ COORD2 = {"kind": "coordination", "n_agents": 2}
 def check_def_4_2(ctx: Context, factor: float = 1.0) -> Result:
     specs = _specs(ctx, [COORD2], _def42_sample, 12)
     r = _verdict("mpg:definition-4.2", specs, lambda s: def42_instance(s, factor), tol=1e-9)
-    r = decide(r, [
+    r = decide(r, given=one_given_instance(ctx), readings=[
         as_reading(r, "sum_i V^i_{pi'^i, pi^{-i}}(s): agent i alone deviates to pi'^i", "Roughgarden's smoothness, "
                    "which Sec. 4.1 extends; the proofs of Theorems 4.5 and 4.7 use it so", "the main reading.", True, True),
         _untested("sum_i V^i_{pi', pi^{-i}}(s) as printed (superscript lost)", "Definition 4.2 as printed",
@@ -736,7 +736,7 @@ def check_prop_4_3(ctx: Context, factor: float = 1.0) -> Result:
     specs = _specs(ctx, [], _prop43_sample, 12, witnesses=PROP43_FIXED)
     r = _finish(_verdict("mpg:proposition-4.3", specs, lambda s: prop43_instance(s, False, factor)))
     alt = _finish(_verdict("mpg:proposition-4.3", specs, lambda s: prop43_instance(s, False, factor, literal=True)))
-    r = decide(r, [
+    r = decide(r, given=one_given_instance(ctx), readings=[
         as_reading(r, "primes restored: M_{pi'^i,pi^{-i}} r >= kappa M_{pi'} r - nu M_pi r, lambda r_{pi'} <= "
                    "sum_i r^i_{pi'^i,pi^{-i}} <= mu r_pi", "the proof's first line (M_{pi'^i,pi^{-i}})",
                    "the main reading.", True, True),
@@ -951,7 +951,7 @@ def check_thm_4_5(ctx: Context, factor: float = 1.0) -> Result:
                    witnesses=THM45_FIXED)
     r = _finish(_verdict("mpg:theorem-4.5", specs, lambda s: thm45_instance(s, True, factor)))
     alt = _finish(_verdict("mpg:theorem-4.5", specs, lambda s: thm45_instance(s, True, factor, def44="proof")))
-    r = decide(r, [
+    r = decide(r, given=one_given_instance(ctx), readings=[
         as_reading(r, DEF44_PRINTED, "Definition 4.4 as printed", "the main reading.", False, True),
         as_reading(alt, DEF44_PROOF, "the proof of Theorem 4.5 ('by the definition of pi being eps-ratio-Nash')",
                    "the reading the proof uses (see mpg:definition-4.4).", True, True)])
@@ -1128,7 +1128,7 @@ def check_thm_4_7(ctx: Context, factor: float = 1.0) -> Result:
     r = _finish(_verdict("mpg:theorem-4.7", specs, lambda s: count_bound_instance(s, "br", True, factor)))
     alt = _finish(_verdict("mpg:theorem-4.7", specs, lambda s: count_bound_instance(
         s, "br", True, factor, def44="printed", t_max=PRINTED_DEF44_T)))
-    r = decide(r, [
+    r = decide(r, given=one_given_instance(ctx), readings=[
         as_reading(r, "the dynamics stop at an eps-ratio-Nash policy in the proofs' reading: (1-eps) max V^i <= V^i",
                    "the proof of Theorem 4.7 (a good step gains the ratio 1/(1-eps))", "the main reading.", True, True),
         as_reading(alt, "the dynamics stop at an eps-ratio-Nash policy as Definition 4.4 prints it",
@@ -1172,7 +1172,7 @@ def check_cor_4_8(ctx: Context, factor: float = 1.0) -> Result:
     r = _finish(_verdict("mpg:corollary-4.8", specs, lambda s: count_bound_instance(s, "npg", True, factor)))
     alt = _finish(_verdict("mpg:corollary-4.8", specs, lambda s: count_bound_instance(
         s, "npg", True, factor, k_rule="extracted")))
-    r = decide(r, [
+    r = decide(r, given=one_given_instance(ctx), readings=[
         as_reading(r, "K = ceil(4 / ((1-gamma)^2 eps)); eq. (5) theta_{t,k} = theta_{t,k-1} + A_{t,k-1}", "Sec. 3.3 and "
                    "Theorem 3.8 print K >= 4/((1-gamma)^2 eps)", "the main reading.", True, True),
         as_reading(alt, "K = ceil(4 / (1-gamma)^{2 eps}) as Corollary 4.8's text is extracted", "Corollary 4.8 as "
