@@ -495,7 +495,20 @@ LEMMA_37 = ("For any agent i, the NPG update (4) theta^i_{t+1} = theta^i_t + eta
        group="convergence")
 def check_mpg_lemma_3_7(ctx: Context, factor=1.0) -> Result:
     from ..checking import run_instances
-    r = run_instances(ctx, "mpg:lemma-3.7", 20, _npg_sample, npg_spi_error(factor), _npg_specs(), tol=NPG_TOL)
+    from .gradients import as_reading, decide, one_given_instance
+    err = npg_spi_error(factor)
+    r = run_instances(ctx, "mpg:lemma-3.7", 20, _npg_sample, err, _npg_specs(), tol=NPG_TOL)
+    literal = run_instances(ctx, "mpg:lemma-3.7", 20, _npg_sample,
+                            lambda spec: (err(spec)[1]["theta_literal_rel_diff"], {}), None, tol=NPG_TOL)
+    r = decide(r, [
+        as_reading(r, "'effectively': the policy identity exactly, the theta identity up to a per-state constant "
+                      "(which leaves every policy unchanged)", "Lemma 3.7 ('is effectively'); Agarwal et al. Lemma 5.1",
+                   "the main reading: the Moore-Penrose inverse picks the minimum-norm solution eta (A^i - mean_a A^i).",
+                   True, True),
+        as_reading(literal, "the theta identity theta_{t+1} = theta_t + eta A^i literally, entry by entry",
+                   "the first display of Lemma 3.7", "differs by the per-state constant eta mean_a A^i(s,a); the "
+                   "word 'effectively' says the identity is meant up to what leaves the update's effect unchanged.",
+                   False, False)], given=one_given_instance(ctx))
     r.evidence["reading"] = ("'effectively': the pseudo-inverse picks the minimum-norm solution, eta (A^i - mean_a A^i); "
                              "theta_{t+1} = theta_t + eta A^i holds up to a per-state constant (which leaves pi unchanged), "
                              "the policy identity holds exactly")
