@@ -315,8 +315,8 @@ def _run_figure(fig: str, profile: str, out_dir: str, log, panels=None) -> dict:
     runs = run_panels(profile, os.path.join(out_dir, "marl"), panels, log)
     for p, r in runs.items():   # the tidy data, gzipped (the resume caches under marl/ are not committed)
         gz = os.path.join(out_dir, f"bnac_figure{fig}_{profile}_{p}.csv.gz")
-        with open(r["csv"], "rb") as f, gzip.open(gz, "wb") as g:
-            g.write(f.read())
+        with open(r["csv"], "rb") as f, open(gz, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as g:
+            g.write(f.read())   # mtime 0: the same data gives the same bytes
         r["csv"] = gz
     stmts = statements4(runs) if fig == "4" else statements6(runs)
     for st in stmts:
