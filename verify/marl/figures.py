@@ -270,6 +270,10 @@ def _all(parts: dict):
 # ------------------------------------------------------------------------------------------------
 # plots and the figure entry points
 # ------------------------------------------------------------------------------------------------
+_COLOURS = {"context": "tab:blue", "full": "tab:orange", "uncorrelated": "tab:green", "line": "tab:purple",
+            "context-annealed": "black"}
+
+
 def plot4(panels: dict, path: str, variants=("context", "full", "uncorrelated", "line", "context-annealed")):
     import matplotlib
     matplotlib.use("Agg")
@@ -292,8 +296,9 @@ def plot4(panels: dict, path: str, variants=("context", "full", "uncorrelated", 
                 m = np.nanmean(X, 0)
                 se = np.nanstd(X, 0) / np.sqrt(max(X.shape[0], 1))
                 steps = np.arange(1, L + 1) * panels[p]["train"].steps_per_update
-                ax[row, k].plot(steps, m, label=v)
-                ax[row, k].fill_between(steps, m - se, m + se, alpha=0.2)
+                col = _COLOURS.get(v)
+                ax[row, k].plot(steps, m, label=v, color=col)
+                ax[row, k].fill_between(steps, m - se, m + se, alpha=0.2, color=col)
         g = panels[p]["grid"]
         name = g["env"] + (f" N={g['env_kwargs']['n_agents']}" if "n_agents" in g["env_kwargs"] else "")
         ax[0, k].set_title(name + (" (SMAX, not SC2)" if g["env"].startswith("smax") else ""), fontsize=8)
