@@ -60,6 +60,44 @@ def policy_tables(train, params, variant=None, noise=None):
     return np.asarray(loc, np.float64), np.asarray(G, np.float64)
 
 
+def policy_tables_batched(train, params, variant):
+    """``policy_tables`` for a batch of runs (leading axes of params and variant), one compiled function per
+    train object; returns loc (..., S, A, N) and G (..., S, N, N)."""
+    import jax
+    fn = getattr(train, "_exact_tables", None)
+    if fn is None:
+        def one(p, v):
+            return policy_tables_traced(train, p, v)
+        fn = jax.jit(jax.vmap(jax.vmap(one)))
+        train._exact_tables = fn
+    loc, G = fn(params, variant)
+    return np.asarray(loc, np.float64), np.asarray(G, np.float64)
+
+
+def policy_tables_traced(train, params, variant):
+    """The traceable core of ``policy_tables`` (deterministic DAG)."""
+    import jax
+    import jax.numpy as jnp
+    from .dag import zero_noise
+    from .envs import CGState
+    env, pol = train.env, train.policy
+    N = env.n_agents
+    bits = jnp.asarray(state_bits(N))
+    nz = zero_noise(N)
+
+    def per_state(b):
+        ts = env._timestep(CGState(b, jnp.int32(0)), 0.0, False)
+        G = pol.dag(params, ts.obs, nz, variant)
+
+        def per_action(a):
+            lp = jax.nn.softmax(pol.logits(params, ts.obs, G, a, ts.avail).astype(jnp.float32), axis=-1)
+            return jnp.take_along_axis(lp, a[:, None], axis=-1)[:, 0]
+
+        return jax.vmap(per_action)(bits), G
+
+    return jax.vmap(per_state)(bits)
+
+
 def joint_from_tables(loc) -> np.ndarray:
     """pi(a | s) = prod_i loc[s, a, i]   (bnac Eq. (1)), renormalized against float32 rounding of the nets."""
     pi = np.prod(loc, axis=-1)

@@ -157,16 +157,16 @@ def _run_grid(spec: dict, out_dir: str, log=print, progress: bool = True) -> dic
 
 
 def _exact_columns(train, runner, nv, ns):
-    """Exact poa and J of each run's deterministic-DAG policy (``verify.marl.exact``)."""
+    """Exact poa and J of each run's deterministic-DAG policy (``verify.marl.exact``), all runs' tables in one
+    compiled call."""
     from . import exact
     N = train.env.n_agents
+    with jax.enable_x64(False):
+        loc, _ = exact.policy_tables_batched(train, runner.params, runner.variant)
     poa = np.zeros((nv, ns))
     J = np.zeros((nv, ns))
     for vi in range(nv):
         for si in range(ns):
-            p = jax.tree_util.tree_map(lambda x: x[vi, si], runner.params)
-            v = jax.tree_util.tree_map(lambda x: x[vi, si], runner.variant)
-            loc, _ = exact.policy_tables(train, p, v)
-            m = exact.exact_metrics(exact.joint_from_tables(loc), N)
+            m = exact.exact_metrics(exact.joint_from_tables(loc[vi, si]), N)
             poa[vi, si], J[vi, si] = m["poa"], m["J"]
     return {"poa": poa, "J": J}
