@@ -230,16 +230,10 @@ def _last_verdicts(folder: str) -> dict:
 
 
 def read_journal_readonly(path: str) -> list[dict]:
-    out = []
+    """The records of a results journal, without repairing a torn last line (``verify show`` only reads)."""
+    from .report import parse_journal
     with open(path, encoding="utf-8", errors="replace") as f:
-        for line in f:
-            try:
-                r = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            if isinstance(r, dict) and "id" in r:
-                out.append(r)
-    return out
+        return parse_journal(f.read())
 
 
 def _show(args) -> int:

@@ -50,8 +50,13 @@ def read_journal(journal: str) -> list[dict]:
         with open(journal, "r+b") as f:
             f.truncate(keep)
         data = data[:keep]
+    return parse_journal(data.decode("utf-8", "replace"))
+
+
+def parse_journal(text: str) -> list[dict]:
+    """The claim records among a journal's lines (a line that does not parse is skipped)."""
     recs = []
-    for line in data.decode("utf-8", "replace").splitlines():
+    for line in text.splitlines():
         try:
             rec = json.loads(line)
         except json.JSONDecodeError:
