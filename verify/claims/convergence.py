@@ -495,7 +495,7 @@ LEMMA_37 = ("For any agent i, the NPG update (4) theta^i_{t+1} = theta^i_t + eta
        group="convergence")
 def check_mpg_lemma_3_7(ctx: Context, factor=1.0) -> Result:
     from ..checking import run_instances
-    from .gradients import as_reading, decide, one_given_instance
+    from ..checking import as_reading, decide, one_given_instance
     err = npg_spi_error(factor)
     r = run_instances(ctx, "mpg:lemma-3.7", 20, _npg_sample, err, _npg_specs(), tol=NPG_TOL)
     literal = run_instances(ctx, "mpg:lemma-3.7", 20, _npg_sample,

@@ -4,7 +4,6 @@ instance, with central finite differences and with JAX autodiff of an independen
 (``verify.oracles``), and with sympy on a small symbolic game (``verify.symbolic``)."""
 from __future__ import annotations
 
-import dataclasses
 import functools
 
 import numpy as np
@@ -13,11 +12,12 @@ import sympy as sp
 from .. import gradients as G
 from .. import oracles as O
 from .. import symbolic as Y
-from ..checking import TOL, coverage_summary, grad_floor, rel_err, run_instances
+from ..checking import (TOL, alt_run, as_reading, coverage_summary, decide, grad_floor, one_given_instance,
+                        rel_err, run_instances)
 from ..evaluation import value
 from ..instances import GRADIENT_DOMAIN, build, instance_specs, sample_spec, spec_json
 from ..policies import BNPolicy
-from ..registry import Context, Result, claim, from_readings, reading
+from ..registry import Context, Result, claim
 
 BN_DOMAIN = dict(GRADIENT_DOMAIN)
 MPG_DOMAIN = dict(GRADIENT_DOMAIN, dag="empty", rewards=("potential", "potential-dummy", "team"))
@@ -106,71 +106,6 @@ def transpose_dag(spec: dict) -> dict:
     dag = spec.get("dag") or [[] for _ in range(int(spec.get("n_agents", len(spec.get("action_sizes", [])))))]
     n = len(dag)
     return dict(spec, dag=[[k for k in range(n) if i in dag[k]] for i in range(n)])
-
-
-def _reading_evidence(r: Result) -> dict:
-    ev = {"instances": r.checked_instances, "worst_error": r.max_error,
-          "worst_instance": r.evidence.get("worst_instance")}
-    for k in ("fd_vs_autodiff_max_rel", "fd_vs_autodiff_p90_rel", "sympy"):
-        if k in r.evidence:
-            ev[k] = r.evidence[k]
-    if r.counterexample is not None:
-        ev["counterexample"] = r.counterexample.get("spec")
-    if r.reason:
-        ev["reason"] = r.reason
-    return ev
-
-
-def as_reading(r: Result, name: str, source: str, notes: str, holds: bool | None, supported: bool) -> dict:
-    """A reading with its own verdict and evidence; ``supported``: whether the text supports it (only
-    those count towards the claim's verdict; one the paper's own definitions exclude is still recorded)."""
-    tail = (" The text supports this reading." if supported else
-            " The paper's own definitions exclude this reading: recorded, not counted in the verdict.")
-    rec = reading(name, source, r.verdict, _reading_evidence(r), (notes + tail).strip(), holds)
-    rec["text_supports"] = bool(supported)
-    return rec
-
-
-def alt_run(ctx: Context, claim_id: str, n_quick: int, sample, error, transform=None) -> Result:
-    """A reading evaluated on the claim's own seeded instances (or the given --instance), mapped by
-    ``transform``; no shrinking and no sympy (the reading's verdict rests on the numeric oracles)."""
-    if transform is not None:
-        if ctx.instance is not None:
-            ctx = dataclasses.replace(ctx, instance=transform(dict(ctx.instance)))
-        base = sample
-        sample = lambda rng: transform(base(rng))  # noqa: E731
-    return run_instances(ctx, claim_id, n_quick, sample, error)
-
-
-def one_given_instance(ctx: Context) -> bool:
-    """The check runs on one instance the user gave (``--instance``), not a search (``--game`` searches)."""
-    return ctx.instance is not None and "game" not in ctx.instance
-
-
-def decide(r: Result, readings: list[dict], given: bool = False) -> Result:
-    """The claim's verdict from the readings the text supports (``registry.from_readings``).
-
-    ``given``: the check ran on one given instance (``--instance``, a reproduce command).  One instance
-    can refute a reading but verifies none, so where it refutes a reading the text supports, a supported
-    reading that holds on it is recorded as ``not-checked`` and does not turn the reproduced refutation
-    into ``ambiguous``."""
-    supported = [x for x in readings if x.get("text_supports", True)]
-    if given and any(x["verdict"] == "refuted" for x in supported):
-        for x in supported:
-            if x["verdict"] == "verified":
-                x["verdict"] = "not-checked"
-                x["notes"] = ("holds on the given instance (one instance verifies nothing; the search decides "
-                              "this reading). " + x.get("notes", ""))
-    r.readings = readings
-    counted = [x for x in readings if x.get("text_supports", True)]
-    v = from_readings(counted)
-    if v != r.verdict:
-        r.notes = (f"readings disagree ({', '.join(x['reading'] + ': ' + x['verdict'] for x in counted)}); "
-                   + r.notes)
-        r.verdict = v
-        if v == "inconclusive" and r.reason is None:
-            r.reason = next((x["evidence"].get("reason") for x in counted if x["evidence"].get("reason")), None)
-    return r
 
 
 ORIENT_NOTE = ("the lemma quantifies over every DAG, and each edge set read one way is its reverse read the "

@@ -198,21 +198,19 @@ def check_theorem_32(ctx: Context, sets_fn=None, sets_name: str = "the supplied 
             exact_ok &= r["action_reach_is_exact"]
             incon += r["inconclusive"]
             found_by = "given" if ctx.instance is not None else "search"
+            def refuted(what: str, v: dict, notes: str) -> Result:
+                s = _with_couplings(spec)
+                return Result("refuted", len(specs), a["worst"], {"spec": s, "sets": name, what: v},
+                              _repro("mabn:theorem-3.2", s), found_by=found_by, notes=notes)
             if r["violations"]:
-                s = _with_couplings(spec)
                 v = r["violations"][0]
-                return Result("refuted", len(specs), a["worst"], {"spec": s, "sets": name, "violation": v},
-                              _repro("mabn:theorem-3.2", s), found_by=found_by,
-                              notes=f"Q_{v['i']}^{v['t']} changes by {v['dependence']:.3g} with the state-action of agent "
-                                    f"{v['j']}, outside I_Q^{v['i']}({v['t']}) = {v['I_Q']} (sets by {name})")
+                return refuted("violation", v, f"Q_{v['i']}^{v['t']} changes by {v['dependence']:.3g} with the "
+                               f"state-action of agent {v['j']}, outside I_Q^{v['i']}({v['t']}) = {v['I_Q']} (sets by {name})")
             if r["inside_without_dependence"]:
-                s = _with_couplings(spec)
                 v = r["inside_without_dependence"][0]
-                return Result("refuted", len(specs), a["worst"], {"spec": s, "sets": name, "unneeded_member": v},
-                              _repro("mabn:theorem-3.2", s), found_by=found_by,
-                              notes=f"agent {v['j']} is in I_Q^{v['i']}({v['t']}) = {v['I_Q']} (sets by {name}) but neither "
-                                    f"Q_{v['i']}^{v['t']} nor V_{v['i']}^{v['t']} depends on it: the set is larger than the "
-                                    "value dependency set")
+                return refuted("unneeded_member", v, f"agent {v['j']} is in I_Q^{v['i']}({v['t']}) = {v['I_Q']} (sets by "
+                               f"{name}) but neither Q_{v['i']}^{v['t']} nor V_{v['i']}^{v['t']} depends on it: the set is "
+                               "larger than the value dependency set")
     total = lambda key: sum(a[key] for a in agg.values())  # noqa: E731
     worst = max(a["worst"] for a in agg.values())
     # evidence: the same formula applied to models whose state edges follow E_S(t) instead

@@ -41,7 +41,7 @@ from ..errors import InputError
 from ..evaluation import solve_mdp, state_values
 from ..games import MarkovGame, coordination_game, random_game
 from ..registry import Context, Result, claim
-from .gradients import as_reading, decide, one_given_instance
+from ..checking import as_reading, decide, one_given_instance
 
 PAPER = "mpg"
 GROUP = "poa"
