@@ -66,6 +66,16 @@ class Step:
     given: dict | None = None            # sympy substitutions applied to both sides ("plugging in ...")
     tol: tuple | None = None             # (rtol, atol) override for numeric comparisons
     note: str = ""
+    nontrivial: Callable | None = None   # ctx -> bool: whether the step says something on this instance
+                                         # (not both sides identically zero, not a constant F, ...)
+
+
+@dataclasses.dataclass
+class Skip:
+    """Printed lines a transcript does not replay, and why (shown in the transcript and the report)."""
+    lines: str                            # the printed lines, quoted or located ("lines 1-9 (PDL)")
+    reason: str                           # why they are not replayed
+    count: int = 1                        # how many printed lines this covers
 
 
 @dataclasses.dataclass
@@ -85,6 +95,9 @@ class Transcript:
     theorem_check: Callable | None = None  # ctx -> (ok: bool, detail: str): the statement, directly
     conclusion_step: int | None = None    # the line that concludes the proof (default: the last line)
     notes: str = ""
+    printed_lines: int | None = None      # lines of the printed proof (steps + skipped lines cover them)
+    skipped: list = dataclasses.field(default_factory=list)   # Skip(...) for every printed line not replayed
+    prose: bool = False                   # the printed proof is prose; its assertions are the steps
 
 
 # ------------------------------------------------------------------------------------------------
