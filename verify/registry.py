@@ -168,6 +168,8 @@ CLAIM_MODULES = [
     "verify.claims.figures_bnac",
     "verify.claims.figures_mpg",
     "verify.claims.figures_marl",
+    "verify.claims.statements",
+    "verify.claims.tables",
 ]
 
 

@@ -121,6 +121,12 @@ def beta_mpg_3_2_corrected(N, gamma, phi_min, phi_max):
     return beta_mpg_3_2(N, gamma) * (phi_max - phi_min)
 
 
+def beta_mpg_3_6(N, gamma, lam, S):
+    """mpg Theorem 3.6: beta_lambda = 41 N / (4 (1-gamma)^3) + 2 lambda N / |S|, 'an upper bound on the smoothness
+    of L_lambda' (Lemma 3.2's constant plus Agarwal et al.'s Lemma D.4 for each agent's log barrier)."""
+    return beta_mpg_3_2(N, gamma) + 2 * lam * N / S
+
+
 def beta_mpg_c1(N, c_inf):
     """mpg Lemma C.1 (constant from the proof's last line; the statement's is lost in extraction):
     N max(5, sqrt(N)) ||c||_inf."""
@@ -138,6 +144,10 @@ def bound_for(kind: str, game, pol, r, lam: float = 0.0) -> float:
         return beta_mpg_3_2(N, g)
     if kind == "mpg:lemma-3.2/corrected":
         return beta_mpg_3_2_corrected(N, g, r_min, r_max)
+    if kind == "mpg:theorem-3.6/smoothness":
+        return beta_mpg_3_6(N, g, lam, game.n_states)
+    if kind == "mpg:theorem-3.6/smoothness/corrected":
+        return beta_mpg_3_2_corrected(N, g, r_min, r_max) + 2 * lam * N / game.n_states
     raise ValueError(kind)
 
 
@@ -233,7 +243,9 @@ def norm_readings(recs: list[dict], blocks_implied: bool = True) -> list[dict]:
 #: (a, b, searched extras, range in the bound): C = a N R / (1-gamma)^3 + lambda b (verify.search.hessian_sup)
 HESS_FORMS = {"bnac:lemma-a.3": (8.0, False, (), False), "bnrate:lemma-4": (8.0, True, ("lam",), False),
               "mpg:lemma-3.2": (41 / 4, False, ("scale",), False),
-              "mpg:lemma-3.2/corrected": (41 / 4, False, (), True)}
+              "mpg:lemma-3.2/corrected": (41 / 4, False, (), True),
+              "mpg:theorem-3.6/smoothness": (41 / 4, True, ("scale", "lam"), False),
+              "mpg:theorem-3.6/smoothness/corrected": (41 / 4, True, ("lam",), True)}
 
 
 def hessian_exact(kind: str, spec: dict, factor: float = 1.0) -> dict:
@@ -951,6 +963,31 @@ def check_mpg_lemma_3_2(ctx: Context) -> Result:
                      f"range above {q['bound'] * (r.max() - r.min()) / q['norm']:.4g}; "
                      + res.notes)
     return res
+
+
+@claim(id="mpg:theorem-3.6/smoothness", paper="mpg", corrected="mpg:theorem-3.6/smoothness/corrected", location="Theorem 3.6, Sec. 3.2 (and its proof, Appendix D.2)",
+       statement="Letting beta_lambda := 41N/(4(1-gamma)^3) + 2 lambda N/|S|, beta_lambda is an upper bound on the "
+                 "smoothness of L_lambda(theta)",
+       assumptions=MPG_ASSUMPTIONS + ["lambda > 0 free (Theorem 3.6 sets lambda = eps/2M, any eps > 0)"],
+       domain=MPG_DOMAIN_TEXT, checkers=HESS_CHECKERS, group="smoothness", expected="refuted", kind="missing-hypothesis",
+       discrepancy="as mpg Lemma 3.2, on which it rests: the 41N/(4(1-gamma)^3) part carries no potential range (the "
+                   "proof of Lemma 3.2 assumes phi in [0, 1]), so L_lambda's Hessian exceeds beta_lambda for a potential "
+                   "of large enough range; with phi in [0, 1] see mpg:lemma-3.2/corrected plus the barrier's 2 lambda N/|S|")
+def check_mpg_theorem_3_6_smoothness(ctx: Context) -> Result:
+    return check_hessian_claim(ctx, "mpg:theorem-3.6/smoothness", "mpg:theorem-3.6/smoothness",
+                               corpus=[dict(MPG_PHI_COUNTEREXAMPLE, **{"lambda": 0.01})],
+                               notes="the log barrier adds at most 2 lambda/|S| per agent (Agarwal et al. Lemma D.4); the "
+                                     "potential part is mpg Lemma 3.2's, which fails without a range")
+
+
+@claim(id="mpg:theorem-3.6/smoothness/corrected", paper="mpg", location="Theorem 3.6, corrected",
+       statement="L_lambda(theta) is beta-smooth with beta = 41N(phi_max - phi_min)/(4(1-gamma)^3) + 2 lambda N/|S| "
+                 "(= beta_lambda when phi takes values in [0, 1], as the proof of Lemma 3.2 assumes)",
+       assumptions=MPG_ASSUMPTIONS, domain=MPG_DOMAIN_TEXT, checkers=HESS_CHECKERS, group="smoothness", as_printed=False,
+       what_changed="the potential range multiplies Lemma 3.2's part of beta_lambda")
+def check_mpg_theorem_3_6_smoothness_corrected(ctx: Context) -> Result:
+    return check_hessian_claim(ctx, "mpg:theorem-3.6/smoothness/corrected", "mpg:theorem-3.6/smoothness/corrected",
+                               corpus=[dict(MPG_PHI_COUNTEREXAMPLE, **{"lambda": 0.01})])
 
 
 @claim(id="mpg:lemma-3.2/corrected", paper="mpg", location="Lemma 3.2, corrected",
