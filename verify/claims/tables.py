@@ -225,8 +225,8 @@ def compare(table_id: str) -> dict:
     return out
 
 
-def _table_claim(table_id: str, paper: str, location: str, what: str):
-    @claim(id=table_id, paper=paper, location=location,
+def _table_claim(table_id: str, paper: str, location: str, what: str, expected: str = "verified"):
+    @claim(id=table_id, paper=paper, location=location, expected=expected,
            statement=f"{what}: the harness's experiments use exactly the printed values",
            assumptions=["rows without a counterpart in the harness and declared deviations are listed with their reasons"],
            domain="every row of the table", checkers=["each row against the value the experiment code reads"],
@@ -253,4 +253,5 @@ _table_claim("bnac:table-1", "bnac", "Appendix B.1.2, Table 1", "bnac Table 1 (C
 _table_claim("bnac:table-2", "bnac", "Appendix B.1.3, Table 2", "bnac Table 2 (BN-MAPPO hyperparameters)")
 _table_claim("mpg:table-1", "mpg", "Appendix G.2, Table 1", "mpg Table 1 (experiment hyperparameters)")
 _table_claim("mabn:table-2", "mabn", "Appendix I, Table 2", "mabn Table 2 (temperature control simulation parameters)")
-_table_claim("mabn:table-3", "mabn", "Appendix K, Table 3", "mabn Table 3 (MAStAC parameters for the three examples)")
+_table_claim("mabn:table-3", "mabn", "Appendix K, Table 3", "mabn Table 3 (MAStAC parameters for the three examples)",
+             expected="not-checked")
