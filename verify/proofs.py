@@ -329,7 +329,11 @@ def _apply_given(tr, expr, given):
     table = _symbol_table(tr)
     e = _sympify(tr, expr, "expression")
     subs = {table[k]: _sympify(tr, v, "given") for k, v in given.items()}
-    return sp.sstr(e.subs(subs))
+    for _ in range(len(subs) + 1):      # substitute until no substituted symbol is left (givens may nest)
+        if not (e.free_symbols & set(subs)):
+            break
+        e = e.subs(subs)
+    return sp.sstr(e)
 
 
 def _num_compare(rel: str, a, b, tol):
@@ -445,14 +449,18 @@ def _shown_symbols(tr, vals: dict, given: dict | None, exprs) -> dict:
     for e in exprs:
         free |= {s.name for s in e.free_symbols}
     out = {k: v for k, v in vals.items() if k in free}
-    subs = {table[k]: v for k, v in vals.items() if k in table}
-    for k, v in (given or {}).items():
-        try:
-            out[k] = float(sp.N(_sympify(tr, v, "given").subs(subs), 30))
-        except (TypeError, ValueError):
-            continue
-        if out[k] == int(out[k]) and tr.symbols.get(k) == "posint":
-            out[k] = int(out[k])
+    cur = dict(vals)
+    for _ in range(len(given or {}) + 1):    # to the fixed point, as _apply_given substitutes nested givens
+        for k, v in (given or {}).items():
+            subs = {table[x]: y for x, y in cur.items() if x in table}
+            try:
+                cur[k] = float(sp.N(_sympify(tr, v, "given").subs(subs), 30))
+            except (TypeError, ValueError):
+                continue
+    for k in (given or {}):
+        if k in cur:
+            out[k] = int(round(cur[k])) if tr.symbols.get(k) == "posint" and abs(cur[k] - round(cur[k])) < 1e-9 \
+                else cur[k]
     return _round(dict(sorted(out.items())))
 
 
@@ -535,6 +543,7 @@ def _check_pair(tr, prev: Step, cur: Step, ctxs, specs, sym_cache, rng, trivial=
             return _weak_or_holds(sym_note, n_checked, n_nontriv, "numeric-symbols", None)
     n_checked = n_nontriv = 0
     reasons: dict = {}
+    failed = None      # the first failure on an instance the guard calls trivial, kept while a non-trivial one is sought
     for ctx, spec, triv in zip(ctxs, specs, trivial):
         try:
             a = _value(tr, p_expr, ctx, sym_cache)
@@ -551,14 +560,20 @@ def _check_pair(tr, prev: Step, cur: Step, ctxs, specs, sym_cache, rng, trivial=
                     _round(dict(ctx["sym"]))
             if triv:
                 inst["trivial"] = triv
-            return _result("fails", sym_note + f"numeric: violated by {w:.3g} beyond tolerance at {where}", inst,
-                           "numeric", n_checked, n_nontriv)
+            res = _result("fails", sym_note + f"numeric: violated by {w:.3g} beyond tolerance at {where}", inst,
+                          "numeric", n_checked, n_nontriv)
+            if not triv:
+                return res
+            failed = failed or res
+            continue
         why = triv or ("both sides zero" if _both_zero(a, b, cur.tol) else None) or \
             (None if _step_nontrivial(cur, ctx) else "the step's own non-triviality condition")
         if why is None:
             n_nontriv += 1
         else:
             reasons[why] = reasons.get(why, 0) + 1
+    if failed is not None:      # it fails only on instances the guard calls trivial: still a failure
+        return failed
     return _weak_or_holds(sym_note, n_checked, n_nontriv, "numeric", reasons or None)
 
 
