@@ -691,6 +691,8 @@ def _conclusion(tr, ctxs, specs, sym_cache, rng, trivial=None) -> dict:
     stmt = Step(quote="statement", relation="=", expr=tr.statement_expr)
     res = _check_pair(tr, last, stmt, ctxs, specs, sym_cache, rng, trivial)
     out["matches"] = {"holds": True, "fails": False}.get(res["status"])
+    if res["status"] == "weak" and (res.get("instances_checked") or 0) >= MIN_NONTRIVIAL:
+        out["matches"] = True      # the last line and the statement agree on every instance, trivially (e.g. both 0)
     out["detail"] = "last line vs statement: " + res["detail"]
     out["status"] = res["status"]
     if res["instance"]:
@@ -893,6 +895,39 @@ def bn_grid(ctx: dict, i: int) -> dict:
     w = pi / pi.sum(axis=3, keepdims=True)
     return {"m": m, "loc": loc, "w": w, "Q": Q, "A": Q - ctx["V"][:, None, None, None],
             "shape": policy.theta_shapes[i]}
+
+
+def deviation_grid(game, base, dev, i: int) -> dict:
+    """The quantities of a performance-difference argument in which only agent i's parameters change (base
+    theta_*, deviation theta'_* = [theta_*^{-i}, theta~^i]), on the grid [s, a^{P^i}, a^i, a^{rest}]:
+    ``m`` = Pr(a^P | s) (the same under both: parents are not descendants of i), ``loc``/``loc2`` = the base's
+    and the deviation's pi^i(a^i | s, a^P), ``w`` = Pr(a^rest | s, a^P, a^i) (the same under both),
+    ``wp``/``wp2`` = Pr(a^rest | s, a^P) under the base / the deviation (a^i marginalized), ``Q``/``V`` and
+    ``Q2``/``V2`` the base's and the deviation's Q(s, a) and V(s), ``d``/``d2`` their unnormalized visitations,
+    ``Qi`` = Q^{pi,i}(s, a^P, a^i), ``QiP`` = Q^{pi,i}(s, a^P) of the base (``Qi2``, ``QiP2`` of the deviation)."""
+    from .evaluation import q_values, value, visitation_unnormalized
+    S, A, N = game.n_states, game.action_sizes, game.n_agents
+    ps = list(base.dag.parents[i])
+    rest = [j for j in range(N) if j not in ps and j != i]
+    perm = [0] + [1 + j for j in ps] + [1 + i] + [1 + j for j in rest]
+    nP = int(np.prod([A[j] for j in ps])) if ps else 1
+
+    def grid(x):
+        return np.transpose(x, perm).reshape(S, nP, A[i], -1)
+    pi, pi2 = grid(base.joint()), grid(dev.joint())
+    Q, Q2 = grid(q_values(game, base)), grid(q_values(game, dev))
+    m = pi.sum(axis=(2, 3))
+    loc, loc2 = base.local(i).reshape(S, nP, A[i]), dev.local(i).reshape(S, nP, A[i])
+    w = pi / pi.sum(axis=3, keepdims=True)
+    wp = pi.sum(axis=2) / pi.sum(axis=(2, 3))[..., None]
+    wp2 = pi2.sum(axis=2) / pi2.sum(axis=(2, 3))[..., None]
+    V, V2 = value(game, base), value(game, dev)
+    Qi = (w * Q).sum(axis=3)
+    Qi2 = (w * Q2).sum(axis=3)
+    return {"m": m, "loc": loc, "loc2": loc2, "w": w, "wp": wp, "wp2": wp2, "Q": Q, "Q2": Q2, "V": V, "V2": V2,
+            "d": visitation_unnormalized(game, base), "d2": visitation_unnormalized(game, dev), "Qi": Qi,
+            "QiP": (loc * Qi).sum(axis=2), "Qi2": Qi2, "QiP2": (loc2 * Qi2).sum(axis=2), "nP": nP,
+            "Vmu": float(game.mu @ V), "V2mu": float(game.mu @ V2), "gamma": game.gamma}
 
 
 if __name__ == "__main__":  # pragma: no cover
