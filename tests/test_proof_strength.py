@@ -116,3 +116,64 @@ def test_prose_proof_counts_assertions(tmp_path):
     r = _write(tmp_path, body.replace("printed_lines=3", "printed_lines=2"))
     assert r["totals"]["prose"] is True
     assert "Printed assertions: 2" in proof_report_markdown([r])
+
+
+# ------------------------------------------------------------------------------------------------
+# the new transcripts: an error planted in each is pinned to its step
+# ------------------------------------------------------------------------------------------------
+from verify.proofs import PROOF_DIR  # noqa: E402
+
+NEW = ["bnac:lemma-a.1/proof", "bnac:lemma-a.5/proof", "bnac:theorem-a.17/proof", "bnrate:lemma-4/proof"]
+
+NEW_PLANTS = [
+    # (proof, old, new, step that must go from holding to failing)
+    ("bnac:lemma-a.1/proof", 'return dq + dq.reshape(dq.shape[0], -1).max(axis=1)',
+     'return 0.5 * dq + dq.reshape(dq.shape[0], -1).max(axis=1)', 4),
+    # planted near the largest ratio the instances reach (line 4 / line 5 about 0.06; ||Hessian||/beta about 5e-4;
+    # the regularizer's block norm / its bound about 0.24): the bounds are loose, the plants are not 100x away
+    ("bnac:lemma-a.1/proof", '"<=", lambda c: bound(c, 2), "by Equation (4)"', '"<=", lambda c: bound(c, 0.08), "by Equation (4)"', 5),
+    ("bnac:lemma-a.5/proof", '"<=", lambda c: c["beta"],', '"<=", lambda c: 3e-4 * c["beta"],', 2),
+    ("bnac:lemma-a.5/proof", '"start", lambda c: c["Q1"]', '"start", lambda c: c["Q0"] - 1e-3 * np.abs(c["Q0"]).max()', 8),
+    ("bnac:theorem-a.17/proof", '"=", l7, "E_{a^P} Q^{pi,i}(s, a^P) = V(s)"', '"=", lambda c: l7(c) + 0.01, "E_{a^P} Q^{pi,i}(s, a^P) = V(s)"', 7),
+    ("bnac:theorem-a.17/proof", '"<=", l5, "Lemma A.16', '"<=", lambda c: l5(c) - 1.0, "Lemma A.16', 5),
+    ("bnrate:lemma-4/proof", '"<=", lambda c: c["betaV"],', '"<=", lambda c: 3e-4 * c["betaV"],', 2),
+    ("bnrate:lemma-4/proof", '"<=", lambda c: 2 * c["lam"] / (c["S"] * c["nP"][c["i"]])',
+     '"<=", lambda c: 0.4 * c["lam"] / (c["S"] * c["nP"][c["i"]])', 4),
+]
+
+
+def _plant_new(tmp_path, proof_id, old, new):
+    src = PROOF_DIR / (proof_id[:-len("/proof")].replace(":", "_", 1) + ".py")
+    text = src.read_text()
+    assert text.count(old) == 1, f"planting site not unique in {src.name}: {old!r}"
+    dst = tmp_path / src.name
+    dst.write_text(text.replace(old, new))
+    return replay(proof_id, path=dst)
+
+
+@pytest.fixture(scope="module")
+def new_results():
+    return {pid: replay(pid) for pid in NEW}
+
+
+@pytest.mark.parametrize("proof_id,old,new,step", NEW_PLANTS, ids=[f"{p[0]}#{p[3]}" for p in NEW_PLANTS])
+def test_planted_error_in_new_transcript_is_pinned(tmp_path, new_results, proof_id, old, new, step):
+    before = new_results[proof_id]
+    assert before["steps"][step - 1]["status"] in ("holds", "weak")
+    after = _plant_new(tmp_path, proof_id, old, new)
+    assert after["steps"][step - 1]["status"] == "fails"
+    # only the planted step (and what depends on it) changes: every step before it keeps its status
+    for k in range(step - 1):
+        assert after["steps"][k]["status"] == before["steps"][k]["status"]
+
+
+def test_new_transcripts_findings(new_results):
+    a1, a5, a17, l4 = (new_results[p] for p in NEW)
+    assert a1["first_failure"]["n"] == 2 and a1["theorem_holds"]["status"] == "holds"
+    assert a17["first_failure"]["n"] == 2                                   # PDL with unnormalized d
+    assert a17["steps"][3]["against_line_before_failure"]["status"] == "holds"   # line 3's slip is confined
+    assert a17["steps"][4]["status"] == "holds" and a17["theorem_holds"]["status"] == "holds"
+    assert [s["status"] for s in a17["steps"][5:]] == ["weak", "weak"]       # identically 0 = 0: never 'holds'
+    for r in (a5, l4):
+        assert r["first_failure"] is None and r["totals"]["prose"] and r["totals"]["checked"] == r["totals"]["holds"]
+        assert all(s["instances_nontrivial"] >= MIN_NONTRIVIAL for s in r["steps"] if s["status"] == "holds")
