@@ -7,7 +7,7 @@ transcription (see each line's note); the lines replayed are those whose content
 """
 import numpy as np
 
-from verify.proofs import Step, Transcript, bn_context, bn_sampler
+from verify.proofs import Skip, Step, Transcript, bn_context, bn_sampler
 from verify.gradients import bn_pg_corrected
 from verify.evaluation import visitation_parents, bn_advantage, q_values
 
@@ -62,6 +62,11 @@ TRANSCRIPT = Transcript(
     statement=r"\|\nabla_{\theta^i} V(\tilde{\theta}) - \nabla_{\theta^i} V(\theta)\|_1 \leq \frac{8(r_{\max} - r_{\min})}{(1 - \gamma)^3} \sum_{i=1}^N \|\tilde{\theta}^i - \theta^i\|_2",
     statement_expr=lambda c: K(c, 8) * c["theta_l2"], statement_relation="<=",
     sample=sample, build=build, instances=8, theorem_check=theorem_check,
+    printed_lines=15,
+    skipped=[
+        Skip("lines 3-9: the expansion with Q - E Q, the bound via d(s)pi(a|s), 'Denote Abar', the triangle inequality, 'Since Abar <= 2(r_max - r_min)/(1-gamma)', 'By Equation (5)', 'By corollary (35)'",
+             'garbled beyond a faithful transcription (the two sides of several differences print the same symbols, e.g. |d~pi~ - d~pi~|); one not-evaluable step stands for them', 7),
+    ],
     steps=[
         Step(r"\|\nabla_{\theta^{i}}V(\theta) - \nabla_{\theta^{i}}V(\theta)\|_{1}", "start", lambda c: c["lhs"],
              "the quantity bounded", garbled="the first theta is evidently theta~ (the tilde is lost)"),

@@ -4,7 +4,7 @@ A one-state reading with scalar symbols: M1 = M_{pi'} (applied to a nonnegative 
 Rd = sum_i r^i_{pi'^i, pi^{-i}}, r1 = r_{pi'}, r0 = r_pi; kappa, nu transition and lam, mu reward
 smoothness constants.  Hypotheses are not evaluated; the printed algebra between them is.
 """
-from verify.proofs import Step, Transcript
+from verify.proofs import Skip, Step, Transcript
 
 SYMS = {"M1": "pos", "M0": "pos", "Rd": "pos", "r1": "pos", "r0": "pos", "kappa": "pos", "nu": "pos",
         "lam": "pos", "mu": "pos"}
@@ -14,6 +14,7 @@ TRANSCRIPT = Transcript(
     theorem_claim_id="mpg:proposition-4.3",
     statement=r"the Markov game is (\alpha = \kappa\lambda, \beta = \mu\nu)-smooth",
     statement_expr="kappa*lam*M1*r1 - mu*nu*M0*r0", statement_relation=">=", symbols=SYMS, conclusion_step=6,
+    printed_lines=5,
     steps=[
         Step(r"\sum_{i} V^{i}_{\pi^{i},\pi^{-i}}(s) = \sum_{i} M_{\pi^{i},\pi^{-i}} r^{i}_{\pi^{i},\pi^{-i}}", "start",
              None, "V = M r", why="the deviating policies' M differ per agent; a hypothesis-level line"),
