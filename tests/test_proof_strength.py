@@ -177,3 +177,90 @@ def test_new_transcripts_findings(new_results):
     for r in (a5, l4):
         assert r["first_failure"] is None and r["totals"]["prose"] and r["totals"]["checked"] == r["totals"]["holds"]
         assert all(s["instances_nontrivial"] >= MIN_NONTRIVIAL for s in r["steps"] if s["status"] == "holds")
+
+
+# ------------------------------------------------------------------------------------------------
+# every transcript: printed lines covered, counts consistent, the issue's findings pinned
+# ------------------------------------------------------------------------------------------------
+from verify.proofs import list_proofs, replay_all  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def every():
+    return {r["id"]: r for r in replay_all("quick", 0)}
+
+
+def test_every_transcript_counts_its_printed_lines(every):
+    for pid, r in every.items():
+        t = r["totals"]
+        assert t["printed_lines"] is not None, pid
+        assert t["transcribed_steps"] + t["skipped_lines"] >= t["printed_lines"], pid
+        assert t["checked"] == t["holds"] + t["fails"], pid
+        assert sum(r["counts"].values()) == len(r["steps"]), pid
+        for sk in r["skipped"]:
+            assert sk["reason"] and sk["lines"] and sk["count"] >= 1, pid
+        for s in r["steps"]:
+            if s["status"] == "holds" and s.get("method") == "numeric":
+                assert s["instances_nontrivial"] >= MIN_NONTRIVIAL, (pid, s["n"])
+            if s["status"] == "start":
+                assert s["relation"] == "start"
+
+
+def test_wrongly_not_evaluable_steps_are_evaluated(every):
+    t1 = every["bnrate:theorem-1/proof"]
+    assert t1["steps"][2]["status"] == "fails"          # L(theta*) - L(theta_0) <= V_max - V_min, theta_0 far from uniform
+    assert t1["first_failure"]["n"] == 3
+    l2 = every["bnrate:lemma-2/proof"]
+    lemma1 = next(s for s in l2["steps"] if s["quote"].startswith(r"\stackrel{(i)}{=}"))
+    assert lemma1["status"] == "fails"                  # Lemma 1 with the unnormalized d: off by 1/(1-gamma)
+    inst = lemma1["instance"]["spec"]
+    assert inst["agent"] < inst["n_agents"]
+
+
+def test_pdl_slips_are_flagged_at_their_lines(every):
+    l2 = every["bnrate:lemma-2/proof"]
+    by_quote = {s["quote"][:40]: s for s in l2["steps"]}
+    pdl = [s for s in l2["steps"] if s["n"] >= 14]
+    notes = " ".join(s.get("note", "") for s in pdl)
+    for slip in ("theta_*^i's own", "2(1-lambda)lambda", "second term", "|A^{P^i}| is lost"):
+        assert slip in notes, slip
+    failing = {s["n"] for s in pdl if s["status"] == "fails"}
+    advantage = next(s["n"] for s in pdl if "A_{\\theta_*^i}(\\bar{s}, \\bar{a})" in s["quote"])
+    dropped = next(s["n"] for s in pdl if "second term" in s.get("note", ""))
+    assert advantage in failing and dropped in failing
+    assert by_quote
+
+
+def test_failure_instances_are_realizable(every):
+    """No failing instance shows |A| < max_i |A^i| or a sampled value a substitution overrode."""
+    for pid, r in every.items():
+        for s in r["steps"]:
+            sy = (s.get("instance") or {}).get("symbols") or {}
+            if "Aj" in sy and "Amax" in sy:
+                assert sy["Aj"] >= sy["Amax"], (pid, s["n"], sy)
+            if "Aj" in sy and "AP" in sy and "Ai" in sy:
+                assert sy["Aj"] >= sy["AP"] * sy["Ai"], (pid, s["n"], sy)
+            if "M" in sy:
+                assert sy["M"] >= 1, (pid, s["n"], sy)
+
+
+def test_survival_and_root_cause_notes(every):
+    p43 = every["mpg:proposition-4.3/proof"]
+    assert "cancel" in p43["notes"] and "mpg:proposition-4.3" in p43["notes"]
+    assert p43["steps"][-1]["status"] == "holds"         # the bookkeeping with nu kept reaches the printed conclusion
+    l32 = every["mpg:lemma-3.2/proof"]
+    assert "C1^2" in l32["notes"] and "D.2" in l32["notes"]
+    root = next(s for s in l32["steps"] if "C_1^2" in s["quote"] and "not printed" in s["quote"])
+    assert l32["steps"][root["n"]]["status"] == "holds"   # line 2 with C1^2 equals line 3 exactly
+    md = proof_report_markdown([p43, l32])
+    assert "cancel" in md and "C1^2" in md
+
+
+def test_report_section_gives_the_counts(every):
+    md = proof_report_markdown(list(every.values()))
+    assert "| proof | printed lines |" in md
+    for pid, r in every.items():
+        t = r["totals"]
+        assert f"Printed {'assertions' if t['prose'] else 'lines'}: {t['printed_lines']}" in md
+    assert "skipped (7 lines)" not in md                  # bnac A.2 lines 3-9 are replayed now
+    assert every["bnac:lemma-a.2/proof"]["totals"]["skipped_lines"] == 1

@@ -106,6 +106,8 @@ class Transcript:
     printed_lines: int | None = None      # lines of the printed proof (steps + skipped lines cover them)
     skipped: list = dataclasses.field(default_factory=list)   # Skip(...) for every printed line not replayed
     prose: bool = False                   # the printed proof is prose; its assertions are the steps
+    sample_symbols: Callable | None = None  # rng -> {symbol: value}: realizable symbol points (default: each
+                                            # symbol drawn from its kind's range independently)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -492,6 +494,8 @@ def _symbol_search(tr, rel, pe, ce, cur: Step, rng, n_points: int = 200):
     n_checked = n_nontriv = 0
     for _ in range(n_points):
         vals = _sample_symbols(tr, rng)
+        if tr.sample_symbols is not None:
+            vals.update(tr.sample_symbols(rng))
         try:
             a = float(fp(*[vals[k] for k in names]))
             b = float(fc(*[vals[k] for k in names]))
