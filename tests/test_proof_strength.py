@@ -278,3 +278,11 @@ def test_cli_proof_json_lists_the_counts(capsys):
     assert main(["proof", "mpg:proposition-4.3/proof"]) == 0
     assert "printed=5" in capsys.readouterr().out
     assert main(["proof", "nope:x/proof"]) == 2
+
+
+def test_mpg_theorem_3_6_line_3_holds_from_theta_0_zero_and_catches_a_plant(tmp_path, every):
+    r = every["mpg:theorem-3.6/proof"]
+    assert r["steps"][2]["status"] == "holds" and r["steps"][2]["instances_nontrivial"] >= MIN_NONTRIVIAL
+    after = _plant_new(tmp_path, "mpg:theorem-3.6/proof", 'lambda c: 2 * c["beta"] * (c["Pmax"] - c["Pmin"]),',
+                       'lambda c: 0.2 * c["beta"] * (c["Pmax"] - c["Pmin"]),')
+    assert after["steps"][2]["status"] == "fails"
