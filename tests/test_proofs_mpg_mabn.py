@@ -1,0 +1,54 @@
+"""Transcripts of the mpg and mabn proofs: each replays (quick profile) with its known first failure, and an
+error planted in one line is pinned to that line."""
+import dataclasses
+import time
+
+import numpy as np
+import pytest
+
+from verify.proofs import load, replay
+
+# proof id -> (first failing step or None, whether the statement holds directly on the instances)
+EXPECTED = {
+    "mpg:lemma-3.1/proof": (None, "holds"),
+    "mpg:lemma-c.2/proof": (2, "fails"),
+}
+
+
+def _scaled(expr, k):
+    if callable(expr):
+        return lambda c: k * np.asarray(expr(c), float)
+    return f"({k})*({expr})"
+
+
+# proof id -> (step to plant an error in, factor): the planted line is k x the printed one
+PLANTS = {
+    "mpg:lemma-3.1/proof": (4, 1.5),
+    "mpg:lemma-c.2/proof": (7, 0.5),
+}
+
+
+@pytest.mark.parametrize("pid", sorted(EXPECTED))
+def test_replays_with_known_first_failure(pid):
+    t = time.perf_counter()
+    r = replay(pid)
+    assert time.perf_counter() - t < 10
+    ff, thm = EXPECTED[pid]
+    assert (r["first_failure"] or {}).get("n") == ff, r["first_failure"]
+    assert r["theorem_holds"]["status"] == thm
+    tr = load(pid)
+    assert tr.printed_lines and len(tr.steps) + sum(s.count for s in tr.skipped) >= tr.printed_lines
+    assert r["instances"] >= 8 or not any(callable(s.expr) for s in tr.steps)
+
+
+@pytest.mark.parametrize("pid", sorted(PLANTS))
+def test_planted_error_is_pinned(pid):
+    n, k = PLANTS[pid]
+    tr = load(pid)
+    steps = list(tr.steps)
+    steps[n - 1] = dataclasses.replace(steps[n - 1], expr=_scaled(steps[n - 1].expr, k))
+    r = replay(pid, transcript=dataclasses.replace(tr, steps=steps))
+    fails = [s["n"] for s in r["steps"] if s["status"] == "fails"]
+    orig = EXPECTED[pid][0]
+    assert n in fails
+    assert [f for f in fails if f != orig][0] == n
