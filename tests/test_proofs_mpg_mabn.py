@@ -12,6 +12,7 @@ from verify.proofs import load, replay
 EXPECTED = {
     "mpg:lemma-3.1/proof": (None, "holds"),
     "mpg:lemma-c.2/proof": (2, "fails"),
+    "mpg:lemma-3.7/proof": (2, "holds"),
 }
 
 
@@ -25,6 +26,7 @@ def _scaled(expr, k):
 PLANTS = {
     "mpg:lemma-3.1/proof": (4, 1.5),
     "mpg:lemma-c.2/proof": (7, 0.5),
+    "mpg:lemma-3.7/proof": (10, 1.5),
 }
 
 
