@@ -13,6 +13,8 @@ EXPECTED = {
     "mpg:lemma-3.1/proof": (None, "holds"),
     "mpg:lemma-c.2/proof": (2, "fails"),
     "mpg:lemma-3.7/proof": (2, "holds"),
+    "mpg:theorem-4.7/proof": (20, "fails"),
+    "mpg:corollary-4.8/proof": (5, "fails"),
 }
 
 
@@ -27,6 +29,8 @@ PLANTS = {
     "mpg:lemma-3.1/proof": (4, 1.5),
     "mpg:lemma-c.2/proof": (7, 0.5),
     "mpg:lemma-3.7/proof": (10, 1.5),
+    "mpg:theorem-4.7/proof": (10, 1.5),
+    "mpg:corollary-4.8/proof": (4, 1.5),
 }
 
 
