@@ -15,6 +15,7 @@ EXPECTED = {
     "mpg:lemma-3.7/proof": (2, "holds"),
     "mpg:theorem-4.7/proof": (20, "fails"),
     "mpg:corollary-4.8/proof": (5, "fails"),
+    "mpg:theorem-3.8/proof": (2, "holds"),
 }
 
 
@@ -31,6 +32,7 @@ PLANTS = {
     "mpg:lemma-3.7/proof": (10, 1.5),
     "mpg:theorem-4.7/proof": (10, 1.5),
     "mpg:corollary-4.8/proof": (4, 1.5),
+    "mpg:theorem-3.8/proof": (6, 0.1),
 }
 
 
