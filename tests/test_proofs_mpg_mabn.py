@@ -16,6 +16,7 @@ EXPECTED = {
     "mpg:theorem-4.7/proof": (20, "fails"),
     "mpg:corollary-4.8/proof": (5, "fails"),
     "mpg:theorem-3.8/proof": (2, "holds"),
+    "mpg:lemma-c.3/proof": (18, "holds"),
 }
 
 
@@ -33,6 +34,7 @@ PLANTS = {
     "mpg:theorem-4.7/proof": (10, 1.5),
     "mpg:corollary-4.8/proof": (4, 1.5),
     "mpg:theorem-3.8/proof": (6, 0.1),
+    "mpg:lemma-c.3/proof": (12, 1.5),
 }
 
 
