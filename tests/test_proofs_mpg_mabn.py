@@ -17,6 +17,7 @@ EXPECTED = {
     "mpg:corollary-4.8/proof": (5, "fails"),
     "mpg:theorem-3.8/proof": (2, "holds"),
     "mpg:lemma-c.3/proof": (18, "holds"),
+    "mabn:theorem-3.6/proof": (10, "holds"),
 }
 
 
@@ -35,6 +36,7 @@ PLANTS = {
     "mpg:corollary-4.8/proof": (4, 1.5),
     "mpg:theorem-3.8/proof": (6, 0.1),
     "mpg:lemma-c.3/proof": (12, 1.5),
+    "mabn:theorem-3.6/proof": (5, 1.5),
 }
 
 
