@@ -18,6 +18,7 @@ EXPECTED = {
     "mpg:theorem-3.8/proof": (2, "holds"),
     "mpg:lemma-c.3/proof": (18, "holds"),
     "mabn:theorem-3.6/proof": (10, "holds"),
+    "mabn:theorem-3.2/proof": (4, "holds"),
 }
 
 
@@ -37,6 +38,7 @@ PLANTS = {
     "mpg:theorem-3.8/proof": (6, 0.1),
     "mpg:lemma-c.3/proof": (12, 1.5),
     "mabn:theorem-3.6/proof": (5, 1.5),
+    "mabn:theorem-3.2/proof": (8, 1.5),
 }
 
 
