@@ -87,7 +87,8 @@ def _outside(key, t_of):
 TRANSCRIPT = Transcript(
     id="mabn:theorem-3.2/proof", paper="mabn", location="Appendix C", theorem_claim_id="mabn:theorem-3.2",
     statement=r"\text{For any } i \in \mathcal{V}, Q_i^\pi(s(t), a(t)) \text{ depends only on } (s_{\mathcal{I}_Q^i(t)}(t), a_{\mathcal{I}_Q^i(t)}(t))",
-    statement_expr=lambda c: avg_sa(c, c["Q"][0], M.vd_sets_eq10(c["tab"].c, 0)[c["i"]]), statement_relation="=",
+    statement_expr=lambda c: np.stack([avg_sa(c, c["Q"][t], M.vd_sets_eq10(c["tab"].c, t)[c["i"]])
+                                       for t in range(c["T"] + 1)]), statement_relation="=",
     sample=sample, build=build, instances=16, theorem_check=theorem_check, printed_lines=8, prose=True,
     skipped=[Skip("For any agent i at time tau, the local reward r_i is deterministic given {s_j(tau), a_j(tau)}_{j in I_R^i(tau)}",
                   "the model (Sec. 2): the instance's rewards are built so", 1),
@@ -123,10 +124,10 @@ TRANSCRIPT = Transcript(
              nontrivial=_outside("U_fix", lambda c: range(1, c["T"] + 1)),
              note="the expectations restricted to U_i^tau (the general line with U_i^{tau+1}); the printed gamma^T "
                   "should be gamma^{T-t} (the same at t = 0)"),
-        Step(r"Q_i^\pi(s(t), a(t)) \quad (t = 0)", "start", lambda c: c["Q"][0], "the DP"),
+        Step(r"Q_i^\pi(s(t), a(t)) \quad (\text{every } t)", "start", lambda c: np.stack(c["Q"]), "the DP"),
         Step(r"\text{depends only on } \mathcal{I}_Q^i(t) \triangleq U_i^t \cup U_i^{t+1} \cup \dots \cup U_i^T \subseteq \mathcal{V}",
-             "=", lambda c: avg_sa(c, c["Q"][0], c["IQ_proof"][0]), "From (13), it is evident",
-             nontrivial=lambda c: len(c["IQ_proof"][0]) < c["n"]),
+             "=", lambda c: np.stack([avg_sa(c, c["Q"][t], c["IQ_proof"][t]) for t in range(c["T"] + 1)]),
+             "From (13), it is evident", nontrivial=lambda c: any(len(x) < c["n"] for x in c["IQ_proof"])),
     ],
     notes="The reward line and the general recursion (with the evident U_i^{tau+1}) give sufficient sets; the explicit "
           "U_i^{T-1} line uses the parents' couplings one step too early, and the general line as printed recurses on "

@@ -81,7 +81,7 @@ TRANSCRIPT = Transcript(
     sample=sample, build=build, instances=8, theorem_check=theorem_check, printed_lines=3, prose=True,
     skipped=[Skip("Then, either the best-response iteration halts, or the total potential function is improved by at least eps/2",
                   "the halting rule of the dynamics (Sec. 3.3, (6)): true by construction of the dynamics, nothing to check; "
-                  "that a halted policy is eps-Nash is checked directly (theorem_check)", 0)],
+                  "that a halted policy is eps-Nash is checked directly (theorem_check)", 1)],
     steps=[
         Step(r"\text{the inner loop's deviation gap after } \frac{4}{(1-\gamma)^{2}\epsilon} \text{ inner iterations}", "start",
              lambda c: c["gaps"], "max_{pi'^i} V^i_{pi'^i, pi^{-i}}(mu) - V^i(mu) after K steps of (5), every agent"),
