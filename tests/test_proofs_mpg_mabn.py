@@ -19,6 +19,7 @@ EXPECTED = {
     "mpg:lemma-c.3/proof": (18, "holds"),
     "mabn:theorem-3.6/proof": (10, "holds"),
     "mabn:theorem-3.2/proof": (4, "holds"),
+    "mabn:theorem-3.7a/proof": (None, "fails"),
 }
 
 
@@ -39,6 +40,7 @@ PLANTS = {
     "mpg:lemma-c.3/proof": (12, 1.5),
     "mabn:theorem-3.6/proof": (5, 1.5),
     "mabn:theorem-3.2/proof": (8, 1.5),
+    "mabn:theorem-3.7a/proof": (13, 1.5),
 }
 
 
@@ -66,3 +68,9 @@ def test_planted_error_is_pinned(pid):
     new = sorted({s["n"] for s in r["steps"] if s["status"] == "fails"} - base)
     assert n not in base
     assert new and new[0] == n, (new, base)
+
+
+def test_mabn_37a_chain_ends_in_proportionality():
+    r = replay("mabn:theorem-3.7a/proof")
+    assert r["conclusion_matches_statement"] is False
+    assert "10" in r["theorem_holds"]["detail"]          # grad J / printed = 1/(1-gamma) at gamma = 0.9
