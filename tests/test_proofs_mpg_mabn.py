@@ -20,6 +20,7 @@ EXPECTED = {
     "mabn:theorem-3.6/proof": (10, "holds"),
     "mabn:theorem-3.2/proof": (4, "holds"),
     "mabn:theorem-3.7a/proof": (None, "fails"),
+    "mabn:theorem-4.2/proof": (46, "fails"),
 }
 
 
@@ -41,6 +42,7 @@ PLANTS = {
     "mabn:theorem-3.6/proof": (5, 1.5),
     "mabn:theorem-3.2/proof": (8, 1.5),
     "mabn:theorem-3.7a/proof": (13, 1.5),
+    "mabn:theorem-4.2/proof": (25, 1.5),
 }
 
 
