@@ -21,6 +21,7 @@ EXPECTED = {
     "mabn:theorem-3.2/proof": (4, "holds"),
     "mabn:theorem-3.7a/proof": (None, "fails"),
     "mabn:theorem-4.2/proof": (46, "fails"),
+    "mpg:theorem-3.4/proof": (12, "not-evaluated"),
 }
 
 
@@ -43,6 +44,7 @@ PLANTS = {
     "mabn:theorem-3.2/proof": (8, 1.5),
     "mabn:theorem-3.7a/proof": (13, 1.5),
     "mabn:theorem-4.2/proof": (25, 1.5),
+    "mpg:theorem-3.4/proof": (14, 1.5),
 }
 
 
