@@ -187,8 +187,7 @@ def l25(c):
 
 def l26(c):
     lq, x = c["lq"], c["x"]
-    return fd(c, lambda Kk: (r_j(lq, x, Kk @ x) + lq["g"] * 0 if False else r_j(lq, x, Kk @ x) + lq["gamma"] *
-                             EV_next(lq, Kk, Kk, x))[c["GD"]].sum())
+    return fd(c, lambda Kk: (r_j(lq, x, Kk @ x) + lq["gamma"] * EV_next(lq, Kk, Kk, x))[c["GD"]].sum())
 
 
 def _dr(c):

@@ -344,6 +344,11 @@ def l74_lines(c, k):
     return float(Esa(c, A ** 2 * g2) + ds * Es(c, Ea(c, g2)))
 
 
+def l73(c):
+    """Tr(E_{s,a}[(Q^2 - Qhat^2) g g^T]) + (sigma^2 - sigmahat^2) E_s[Tr(E_a[g g^T])]."""
+    return float(tr(Esa(c, (c["Q"] ** 2 - c["Qh"] ** 2)[..., None, None] * gg(c))) + (c["s2"] - c["s2h"]) * Es(c, tr(Ea(c, gg(c)))))
+
+
 def A_bar(c):
     return c["Q"] - c["Ebar_Q"]
 
@@ -400,7 +405,6 @@ def _mu(c):
     return c["mu"] != 0 or c["muh"] != 0
 
 
-C_, Q_ = "C", "Q"
 TRANSCRIPT = Transcript(
     id="mabn:theorem-4.2/proof", paper="mabn", location="Appendix G", theorem_claim_id="mabn:theorem-4.2",
     statement=r"\mathbb{E}_s [ N_i^2 \mathbb{E}_{a_{-i}} [ ( \sum_{j \in \mathcal{V} \setminus \mathcal{I}_Q^i} Q_j )^2 ] + (\sigma_Q^2 - \sigma_{\hat{Q}}^2) \mathbb{E}_a [\|\mathbf{g}_i^\pi\|^2] ] \leq t\mathbf{Var}[\mathbf{g}_C^i] - t\mathbf{Var}[\mathbf{g}_Q^i] \leq M_i^2 \sum_{j \in \mathcal{V} \setminus \mathcal{I}_Q^i} (\epsilon_j)^2 + (\sigma_Q^2 - \sigma_{\hat{Q}}^2) \mathbb{E}_{s,a} [\|\mathbf{g}_i^\pi\|^2] \quad (12)",
@@ -409,7 +413,7 @@ TRANSCRIPT = Transcript(
     skipped=[Skip("g_C^i = (Q - delta_Q) grad ln pi_i, g_Q^i = (Qhat_i - delta_Qhat) grad ln pi_i; g_i^pi = grad ln pi_i (definitions)",
                   "definitions, used by every line", 3),
              Skip("(69)'s cancellation marks (the struck terms)", "typesetting of the substitution; (69) is evaluated with "
-                  "every printed term", 0 + 1),
+                  "every printed term", 1),
              Skip("Assumption 4.1 implies that the advantage function is bounded ... epsilon_i exists",
                   "an existence remark (epsilon_j is computed as the max of |A_j| on the finite instance)", 1)],
     steps=[
@@ -499,16 +503,13 @@ TRANSCRIPT = Transcript(
                                   - (Esa(c, qg(c, c["Q"])) ** 2).sum() - tr(Esa(c, c["Qh"][..., None, None] ** 2 * gg(c)))
                                   + (Esa(c, qg(c, c["Qh"])) ** 2).sum()), "(71) written out"),
         Step(r"= \text{Tr}(\mathbb{E}_{s,a}[((Q^\pi)^2 - (\hat{Q}_i^\pi)^2) \mathbf{g}\mathbf{g}^\top]) + \mathbb{E}_{s}[(\sigma_Q^2 - \sigma_{\hat{Q}}^2) \text{Tr}(\mathbb{E}_{a}[\mathbf{g}\mathbf{g}^\top])] \quad (73)",
-             "=", lambda c: l74_lines(c, 0) if False else float(tr(Esa(c, (c["Q"] ** 2 - c["Qh"] ** 2)[..., None, None] * gg(c)))
-                                                             + (c["s2"] - c["s2h"]) * Es(c, tr(Ea(c, gg(c))))), "(72)"),
+             "=", l73, "(72)"),
         Step(r"\hat{Q}_i^\pi(\hat{s}_i, \hat{a}_i)", "start", lambda c: c["Qh"], "Qhat_i of (11): sum_{j in I_GD^i} Q_j"),
         Step(r"= \hat{Q}_i^\pi(s, \hat{a}_i) = \mathbb{E}_{\bar{a}_i \sim \bar{\pi}} Q^\pi(s, a) \quad (\text{due to Theorem 3.2})", "=",
              lambda c: c["Ebar_Q"], "Theorem 3.2", nontrivial=_bar,
              note="E_abar Q = Qhat_i + E_abar Qbar_i: the two agree only when E_abar Qbar_i = 0.  (11)'s Qhat_i is the sum "
                   "over I_GD^i, not the conditional expectation of Q"),
-        Step(r"\text{(73)}", "start", lambda c: l74_lines(c, 5) if False else float(tr(Esa(c, (c["Q"] ** 2 - c["Qh"] ** 2)[..., None, None] * gg(c)))
-                                                                                + (c["s2"] - c["s2h"]) * Es(c, tr(Ea(c, gg(c))))),
-             "(73) can be rewritten as"),
+        Step(r"\text{(73)}", "start", l73, "(73) can be rewritten as"),
         Step(r"= \text{Tr}(\mathbb{E}_{s, \hat{a}_i}[\mathbf{g}\mathbf{g}^\top \mathbb{E}_{\bar{a}_i}[(Q^\pi)^2 - (\hat{Q}_i^\pi)^2]]) + \mathbb{E}_{s}[(\sigma_Q^2 - \sigma_{\hat{Q}}^2) \text{Tr}(\mathbb{E}_{a}[\mathbf{g}\mathbf{g}^\top])]",
              "=", lambda c: l74_lines(c, 1), "conditioning on ahat_i (g depends on a_i only, and i is in I_Qhat^i)"),
         Step(r"= \text{Tr}(\mathbb{E}_{s, \hat{a}_i}[\mathbf{g}\mathbf{g}^\top \mathbb{E}_{\bar{a}_i}[(Q^\pi)^2 - 2 (\hat{Q}_i^\pi)^2 + (\hat{Q}_i^\pi)^2]]) + \ldots",
