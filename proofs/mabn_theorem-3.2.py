@@ -11,8 +11,6 @@ line with U_i^{T+1} literally (a set beyond the horizon: empty); (13) and the co
 evident U_i^{tau+1} (their text names no formula).  The model assumptions of the first three sentences are the
 instance's construction (skipped with that reason).
 """
-import importlib.util
-from pathlib import Path
 
 import numpy as np
 
