@@ -7,7 +7,8 @@ D = max_s ||pi~_s - pi_s||_1 over joint actions.
 """
 import numpy as np
 
-from verify.proofs import Skip, Step, Transcript, bn_context, bn_sampler
+from verify.proofs import Skip, Step, Transcript, bn_context, bn_sampler, expect_agent
+from verify.proofs import local_on_grid as _local_on_grid
 from verify.evaluation import q_values
 
 
@@ -19,22 +20,8 @@ def sample(rng):
     return spec
 
 
-def local_on_grid(pol, i, A):
-    """pi^i(x | s, a^{P^i}) broadcast to (S, A^1, ..., A^N, x)."""
-    loc = pol.local(i)
-    S = loc.shape[0]
-    ps = list(pol.dag.parents[i])
-    out = np.zeros((S,) + tuple(A) + (A[i],))
-    for a in np.ndindex(*A):
-        out[(slice(None),) + a] = loc[(slice(None),) + tuple(a[j] for j in ps)]
-    return out
-
-
-def expect_i(Q, P, i):
-    """E_{x ~ pi^i(.|s, a^{P^i})} Q(s, x, a^{-i}) on the grid: Q with axis 1+i replaced by x, weighted by P."""
-    Qx = np.moveaxis(Q, 1 + i, -1)                      # (S, a^{-i}..., x)
-    Qx = np.expand_dims(Qx, 1 + i)                      # (S, ..., 1, ..., x): independent of a^i
-    return (P * Qx).sum(axis=-1)
+local_on_grid = _local_on_grid
+expect_i = expect_agent
 
 
 def build(spec):

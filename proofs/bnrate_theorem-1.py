@@ -56,7 +56,10 @@ TRANSCRIPT = Transcript(
     statement_expr="256*N*M**2*S**2*Amax**2*R**2/((1-gamma)**4*eps**2) + 32*lam*M*S*Amax**2*sumInvAP*R/((1-gamma)*eps)",
     symbols=SYMS, sample=sample, build=build, instances=8,
     printed_lines=9,
-    skipped=[],
+    skipped=[
+        Skip('By Lemma 2, we should set lambda = epsilon/2M',
+             'a choice; applied as the substitution (given) in lines 7-9', 1),
+    ],
     steps=[
         Step(r"\min_{t \leq T} \left\| \nabla_\theta L_\lambda(\theta^{(t)}) \right\|_2^2", "start", None,
              "the quantity bounded", why="needs the iterates of the dynamics (the standard descent bound is not replayed)"),

@@ -3,7 +3,7 @@ r"""bnrate Appendix A.5, proof of Theorem 2 (iteration count for epsilon-optimal
 Symbols as in bnrate_theorem-1.py: R = r_max - r_min, Aj = |A|, Amax = max_i |A^i|,
 sumInvAP = sum_i 1/|A^{P^i}|.  Substitutions the text announces are carried as ``given``.
 """
-from verify.proofs import Step, Transcript
+from verify.proofs import Skip, Step, Transcript
 
 SYMS = {"beta": "pos", "R": "pos", "T": "pos", "lam": "pos", "S": "posint", "Amax": "posint", "Aj": "posint",
         "M": "pos", "eps": "pos", "N": "posint", "gamma": "unit", "sumInvAP": "pos"}
@@ -15,6 +15,11 @@ TRANSCRIPT = Transcript(
     statement=r"T \geq \frac{2^{N+8}N^3M^2|\mathcal{S}|^2|\mathcal{A}|^2 \max_i |\mathcal{A}^i|^2 (r_{\max} - r_{\min})^2}{\epsilon^2(1-\gamma)^4} + \frac{8NM|\mathcal{S}||\mathcal{A}|^2 \max_i |\mathcal{A}^i|^2 (r_{\max} - r_{\min}) \sum_i \frac{1}{|\mathcal{A}^{\mathcal{P}^i}|}}{\epsilon(1-\gamma)}",
     statement_expr="2**(N+8)*N**3*M**2*S**2*Aj**2*Amax**2*R**2/(eps**2*(1-gamma)**4) + 8*N*M*S*Aj**2*Amax**2*R*sumInvAP/(eps*(1-gamma))",
     symbols=SYMS, conclusion_step=9,
+    printed_lines=9,
+    skipped=[
+        Skip('By Lemma 3, we should set lambda = epsilon/(2^{N+1}NM)',
+             'a choice; applied as the substitution (given) in lines 7-9', 1),
+    ],
     steps=[
         Step(r"\min_{t \leq T} \left\| \nabla_{\theta} L_{\lambda}(\theta^{(t)}) \right\|_2^2", "start", None,
              "the quantity bounded", why="needs the iterates of the dynamics"),

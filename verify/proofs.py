@@ -897,6 +897,22 @@ def bn_grid(ctx: dict, i: int) -> dict:
             "shape": policy.theta_shapes[i]}
 
 
+def local_on_grid(policy, i: int, action_sizes) -> np.ndarray:
+    """pi^i(x | s, a^{P^i}) broadcast to the joint grid: shape (S, A^1, ..., A^N, |A^i|)."""
+    loc = policy.local(i)
+    ps = list(policy.dag.parents[i])
+    out = np.zeros((loc.shape[0],) + tuple(action_sizes) + (action_sizes[i],))
+    for a in np.ndindex(*action_sizes):
+        out[(slice(None),) + a] = loc[(slice(None),) + tuple(a[j] for j in ps)]
+    return out
+
+
+def expect_agent(Q: np.ndarray, P: np.ndarray, i: int) -> np.ndarray:
+    """E_{x ~ P(. | s, a^{P^i})} Q(s, x, a^{-i}) on the joint grid (P from ``local_on_grid``)."""
+    Qx = np.expand_dims(np.moveaxis(Q, 1 + i, -1), 1 + i)
+    return (P * Qx).sum(axis=-1)
+
+
 def deviation_grid(game, base, dev, i: int) -> dict:
     """The quantities of a performance-difference argument in which only agent i's parameters change (base
     theta_*, deviation theta'_* = [theta_*^{-i}, theta~^i]), on the grid [s, a^{P^i}, a^i, a^{rest}]:
