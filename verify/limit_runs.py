@@ -359,6 +359,7 @@ def run_plan(paper: str, spec: dict, T: int) -> dict:
     obs = observe(game, pol, run, reward)
     obs["spec"] = spec
     obs["oracle_diff"] = run["oracle_diff"]
+    obs["_direction"] = run["direction"]
     # the finite-t sign statement at every checkpoint (one exact step from each)
     agg = {"counted": 0, "disagree": 0}
     for p in obs["_pols"]:
@@ -437,3 +438,135 @@ def main(argv=None) -> int:  # python -m verify.limit_runs PAPER PROFILE
 
 if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(main())
+
+
+# ------------------------------------------------------------------------------------------------
+# instances for the proof transcripts (proofs/bnac_lemma-a.*.py, proofs/mpg_lemma-c.*.py): states along real runs
+# ------------------------------------------------------------------------------------------------
+def transcript_sampler(paper: str, plans: tuple | None = None, after_t1: bool = True):
+    """sample(rng) -> {"paper", "plan", "k"}: a game of the plan (``plans``: indices into PLANS[paper]) and a
+    checkpoint k of its T_QUICK run (after the estimated T_1 when ``after_t1``; never the start)."""
+    def sample(rng):
+        idx = list(plans) if plans is not None else list(range(len(PLANS[paper]())))
+        p = int(rng.choice(idx))
+        o = _plan_obs(paper, p)
+        ts = o["t"]
+        lo = 1
+        if after_t1 and o["T1_est"] is not None:
+            lo = max(1, ts.index(o["T1_est"]))
+        return {"paper": paper, "plan": p, "k": int(rng.integers(lo, len(ts) - 1))}
+    return sample
+
+
+def _plan_obs(paper: str, p: int) -> dict:
+    plans = PLANS[paper]()
+    if not 0 <= p < len(plans):
+        raise InputError(f"plan index {p} out of range for {paper}")
+    return _cached(paper, json.dumps(plans[p][1], sort_keys=True), T_QUICK)
+
+
+def transcript_context(spec: dict) -> dict:
+    r"""The state of a run at checkpoint k and the run's estimated limits: ``q`` (lemma_quantities at t_k),
+    ``qn`` (at t_k + 1, one exact step on), ``q0`` (at t = 0), ``qinf`` (at the last iterate T, the estimate of
+    the limits), ``sets``/``dlim`` (estimated I_0/I_+/I_- and lim d > 0 per entry), ``delta``, ``t``, ``eta``,
+    ``gamma``, ``game``, ``policy`` and ``V`` (the measured value at t_k, per state) and ``Vn`` (at t_k + 1)."""
+    from .claims.convergence import build_instance
+    try:
+        paper, p, k = spec["paper"], int(spec["plan"]), int(spec["k"])
+    except (KeyError, TypeError, ValueError):
+        raise InputError(f"malformed transcript instance {spec!r}") from None
+    o = _plan_obs(paper, p)
+    if not 0 <= k < len(o["t"]) - 1:
+        raise InputError(f"checkpoint index {k} out of range")
+    game, _ = build_instance(PLANS[paper]()[p][1])
+    reward = None if paper == "bnac" else "potential"
+    pol = o["_pols"][k]
+    x = pol.flat()
+    nxt = pol.with_flat(x + o["eta"] * o["_direction"](x))
+    return {"spec": spec, "game": game, "policy": pol, "t": o["t"][k], "T": o["T"], "eta": o["eta"],
+            "gamma": game.gamma, "N": game.n_agents, "q": o["_q"][k], "q0": o["_q"][0], "qinf": o["_q"][-1],
+            "qn": lemma_quantities(game, nxt, reward), "next_policy": nxt, "sets": o["_cls"], "dlim": o["_dlim"],
+            "delta": o["delta"], "reward": reward, "V": E.value(game, pol, reward), "Vn": E.value(game, nxt, reward),
+            "scale": o["value_scale"], "T1": o["T1_est"], "T0": o["T0_est"]}
+
+
+def per_entry(ctx: dict, f, where=None) -> np.ndarray:
+    """f(i) over every agent's entries, flattened and concatenated; NaN where ``where(i)`` is False (the line does
+    not apply to that entry)."""
+    out = []
+    for i in range(ctx["N"]):
+        v = np.broadcast_to(np.asarray(f(i), float), ctx["q"][i]["A"].shape).copy()
+        if where is not None:
+            v[~np.asarray(where(i), bool)] = np.nan
+        out.append(v.ravel())
+    return np.concatenate(out)
+
+
+def in_set(ctx: dict, name: str, lim_d: bool = False):
+    """where(i): the entries of agent i in the estimated set ``name`` (and with lim d > 0 observed if asked)."""
+    return lambda i: (ctx["sets"][i] == name) & (ctx["dlim"][i] if lim_d else True)
+
+
+def has(ctx: dict, name: str, lim_d: bool = False) -> bool:
+    """Whether any entry lies in the estimated set (a step on an empty set says nothing: not a check)."""
+    return any(bool(np.any(in_set(ctx, name, lim_d)(i))) for i in range(ctx["N"]))
+
+
+def fd_gradient(ctx: dict, h: float = 1e-5) -> list[np.ndarray]:
+    """dV(mu)/dtheta^i (bnac: team V; mpg: Phi) by central differences of the NumPy value, per agent."""
+    game, pol, reward = ctx["game"], ctx["policy"], ctx["reward"]
+    x = pol.flat()
+    g = np.zeros(x.size)
+    for k in range(x.size):
+        e = np.zeros(x.size)
+        e[k] = h
+        g[k] = (E.value_mu(game, pol.with_flat(x + e), reward) - E.value_mu(game, pol.with_flat(x - e), reward)) / (2 * h)
+    offs = np.cumsum([0] + [int(np.prod(s)) for s in pol.theta_shapes])
+    return [g[offs[i]:offs[i + 1]].reshape(pol.theta_shapes[i]) for i in range(game.n_agents)]
+
+
+def near_limit(ctx: dict, i: int) -> np.ndarray:
+    r"""The entries of agent i at which the instance meets the premises of the A.7 / C.5 chains: t > T_0 and
+    t > T_1 in the sense used there, |Q^{t,i}(s,a^P,a^i) - Q^{inf,i}| <= Delta/4 and |Q^{t,i}(s,a^P) - Q^{inf,i}(s,a^P)|
+    <= Delta/4 (with the estimated limits)."""
+    q, qi, dl = ctx["q"][i], ctx["qinf"][i], ctx["delta"]
+    if dl is None:
+        return np.zeros(q["A"].shape, bool)
+    return (np.abs(q["Qplus"] - qi["Qplus"]) <= dl / 4) & (np.abs(q["Qpar"] - qi["Qpar"]) <= dl / 4)
+
+
+def chain_mask(ctx: dict, name: str, lim_d: bool = False):
+    """where(i): entries in the estimated set ``name`` at which the instance meets the chains' premises."""
+    return lambda i: in_set(ctx, name, lim_d)(i) & near_limit(ctx, i)
+
+
+def TRANSCRIPT_SAMPLE(paper: str):
+    """The transcripts' common sample: the quick plans of the paper's runs (matrix games: cheap to build) plus the
+    two-state game, at checkpoints after the estimated T_1."""
+    return transcript_sampler(paper)
+
+
+def printed_gradient_form(ctx: dict) -> np.ndarray:
+    r"""The right side of the gradient line of bnac A.8-A.11 (from Lemma A.4) and mpg C.6-C.9 (from Lemma 3.1) as
+    printed: 1/(1-gamma) d^{pi^t}_mu(s, a^{P^i}) pi^{t,i}(a^i|s, a^{P^i}) A^{t,i}(s, a^{P^i}, a^i), with the papers'
+    d^pi_mu the UNNORMALIZED visitation (bnac Sec. 3, mpg Sec. 2), over every agent's entries."""
+    g = ctx["gamma"]
+    return per_entry(ctx, lambda i: ctx["q"][i]["d"] / (1 - g) / (1 - g) * ctx["q"][i]["pi"] * ctx["q"][i]["A"])
+
+
+def exact_gradient_entries(ctx: dict) -> np.ndarray:
+    """dV(mu)/dtheta (bnac: team V; mpg: Phi) by central differences of the NumPy value, over every agent's entries."""
+    if "_fd" not in ctx:
+        ctx["_fd"] = fd_gradient(ctx)
+    return per_entry(ctx, lambda i: ctx["_fd"][i])
+
+
+def step_entries(ctx: dict, where=None) -> np.ndarray:
+    """theta^{t+1} - theta^t over every agent's entries (one exact step of the run's own update)."""
+    nxt = ctx["next_policy"]
+    return per_entry(ctx, lambda i: np.asarray(nxt.thetas[i]) - np.asarray(ctx["policy"].thetas[i]), where)
+
+
+def row_sums(ctx: dict, f) -> np.ndarray:
+    """sum over a^i of f(i) (arrays of theta^i's shape), per row (i, s, a^{P^i}), concatenated."""
+    return np.concatenate([np.asarray(f(i)).sum(axis=-1).ravel() for i in range(ctx["N"])])

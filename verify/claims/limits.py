@@ -339,6 +339,8 @@ def _verdict(ctx, claim_id: str, paper: str, observe, finite: tuple, why: str, p
              (f". The premise is vacuous on every run ({why})" if n == 0 else ""))
     if refuted is not None:
         key, kind, o = refuted
+        readings[0] = dict(readings[0], verdict="not-checked",
+                           notes="moot: a finite-t part of the statement is violated")
         spec = dict(o["spec"], T=o["T"])
         return Result("refuted", len(runs), None, {"spec": spec, "statement": FINITE[key][1], "found_by": "search"},
                       reproduce_cmd(claim_id, spec), f"finite-t statement violated: {FINITE[key][1]}. " + notes, ev,
