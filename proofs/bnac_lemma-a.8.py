@@ -36,7 +36,7 @@ LIMIT = "limit: a statement about t -> infinity"
 TRANSCRIPT = Transcript(
     id="bnac:lemma-a.8/proof", paper="bnac", location="Appendix A, proof of Lemma A.8", theorem_claim_id="bnac:lemma-a.8",
     statement=r"\frac{\partial V^t(\mu)}{\partial \theta^i_{s,a^{\mathcal{P}^i},a^i}} \to 0; \text{ if } \lim_t d^{\pi^t}_{\mu}(s, a^{\mathcal{P}^i}) > 0, \pi^{t,i}(a^i|s, a^{\mathcal{P}^i}) \to 0 \; \forall a^i \in I_- \cup I_+, \sum_{a^i \in I_0} \pi^{t,i} \to 1",
-    statement_expr=None, statement_relation="<=", sample=sample, build=build, instances=12, prose=True, printed_lines=6,
+    statement_expr=None, statement_relation="<=", sample=sample, build=build, instances=16, prose=True, printed_lines=6,
     skipped=[Skip("'From Lemma A.9 to Lemma A.15, we prove the properties under the condition ...'",
                   "prose announcing the standing hypothesis of the next lemmas", 1)],
     steps=[

@@ -37,7 +37,7 @@ LIMIT = "limit: a statement about t -> infinity"
 TRANSCRIPT = Transcript(
     id="mpg:lemma-c.6/proof", paper="mpg", location="Appendix C, proof of Lemma C.6", theorem_claim_id="mpg:lemma-c.6",
     statement=r"\frac{\partial \Phi^{\pi_{\theta}}(\mu)}{\partial \theta_{s,a^{i}}^{i}} \rightarrow 0; \forall a^{i} \in I_{-}^{s,i} \cup I_{+}^{s,i}, \pi^{t,i}(a^{i}|s) \rightarrow 0, \sum_{a^{i} \in I_{0}^{s,i}} \pi^{t,i}(a^{i}|s) \rightarrow 1",
-    statement_expr=None, statement_relation="<=", sample=sample, build=build, instances=12, prose=True, printed_lines=5,
+    statement_expr=None, statement_relation="<=", sample=sample, build=build, instances=16, prose=True, printed_lines=5,
     steps=[
         Step(r"\text{Since } \Phi^{\pi_{\theta}}(\mu) \text{ is smooth, } \frac{\partial \Phi^{\pi_{\theta}}(\mu)}{\partial \theta^{i}_{s,a^i}} \to 0",
              "start", None, "smoothness", why=LIMIT),

@@ -125,3 +125,47 @@ def test_bad_instance_is_one_line_exit_2(inst):
 
 def test_limit_runs_cli_usage_error():
     assert LR.main(["bnac", "forever"]) == 2
+
+
+# ---- the prose-proof transcripts of the limit lemmas -------------------------------------------------------------
+TRANSCRIPTS = ["bnac:lemma-a.6/proof", "bnac:lemma-a.7/proof", "bnac:lemma-a.8/proof", "bnac:lemma-a.9/proof",
+               "bnac:lemma-a.10/proof", "mpg:lemma-c.4/proof", "mpg:lemma-c.5/proof", "mpg:lemma-c.6/proof",
+               "mpg:lemma-c.7/proof", "mpg:lemma-c.8/proof"]
+
+
+def _planted(step):
+    """The step with an error planted: '=' off by 1% + 0.01, '<=' lowered by |f| + 1, '>=' raised by |f| + 1."""
+    import dataclasses
+    f = step.expr
+    if step.relation == "=":
+        g = lambda ctx: np.asarray(f(ctx)) * 1.01 + 0.01
+    elif step.relation == "<=":
+        g = lambda ctx: np.asarray(f(ctx)) - np.abs(np.asarray(f(ctx))) - 1.0
+    else:
+        g = lambda ctx: np.asarray(f(ctx)) + np.abs(np.asarray(f(ctx))) + 1.0
+    return dataclasses.replace(step, expr=g)
+
+
+@pytest.mark.parametrize("pid", TRANSCRIPTS)
+def test_transcript_replays_and_a_planted_error_is_pinned_to_its_step(pid):
+    import dataclasses
+    from verify.proofs import load, replay
+    tr = load(pid)
+    assert tr.prose and tr.printed_lines and tr.instances >= 8
+    base = replay(pid)
+    st = {s["n"]: s for s in base["steps"]}
+    # only limit assertions are not evaluable for their own sake; other not-evaluable lines apply to no instance
+    for s in base["steps"]:
+        if tr.steps[s["n"] - 1].expr is None:
+            assert tr.steps[s["n"] - 1].why.startswith("limit"), (pid, s["n"])
+    checked = [s for s in base["steps"] if s["status"] == "holds" and s["relation"] != "start"]
+    assert checked, pid
+    # every held numeric line held on at least 8 non-trivial instances
+    for s in checked:
+        assert "held on" in s["detail"] and int(s["detail"].split("held on ")[1].split()[0]) >= 8, (pid, s)
+    n = checked[0]["n"]
+    bad = dataclasses.replace(tr, steps=[_planted(x) if j == n - 1 else x for j, x in enumerate(tr.steps)])
+    out = replay(pid, transcript=bad)
+    got = {s["n"]: s["status"] for s in out["steps"]}
+    assert got[n] == "fails", (pid, n, out["steps"][n - 1])
+    assert all(got[m] == st[m]["status"] for m in got if m < n), pid

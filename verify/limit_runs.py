@@ -570,3 +570,16 @@ def step_entries(ctx: dict, where=None) -> np.ndarray:
 def row_sums(ctx: dict, f) -> np.ndarray:
     """sum over a^i of f(i) (arrays of theta^i's shape), per row (i, s, a^{P^i}), concatenated."""
     return np.concatenate([np.asarray(f(i)).sum(axis=-1).ravel() for i in range(ctx["N"])])
+
+
+def values_now_next(ctx: dict, which: str) -> tuple[np.ndarray, np.ndarray]:
+    """(V^t(s), V^{t+1}(s)) or (Q^t(s, a), Q^{t+1}(s, a)) flattened, of the measured reward (team or Phi)."""
+    if which == "V":
+        return ctx["V"].ravel(), ctx["Vn"].ravel()
+    return (E.q_values(ctx["game"], ctx["policy"], ctx["reward"]).ravel(),
+            E.q_values(ctx["game"], ctx["next_policy"], ctx["reward"]).ravel())
+
+
+def value_bound(ctx: dict) -> float:
+    """max_{s,a} r(s, a) / (1-gamma): the bound on V^t(s) and Q^t(s, a) (rewards of the measured kind)."""
+    return float(np.max(E._reward(ctx["game"], ctx["reward"]))) / (1 - ctx["gamma"])
