@@ -31,6 +31,7 @@ from .. import limit_runs as LR
 from ..checking import reproduce_cmd
 from ..errors import InputError
 from ..registry import Context, Result, claim, reading
+from .convergence import build_instance  # noqa: F401  (the --instance specs are its specs, plus "T")
 
 SUM_TOL = 1e-9          # relative drift of sum_a theta^{t,i} that counts as a violation of the invariant
 MONO_TOL = 1e-12        # a one-step decrease of V(mu) beyond MONO_TOL x scale counts as a violation
@@ -67,6 +68,20 @@ def _run_line(o: dict) -> dict:
     if o.get("gaps"):
         out["nash_gap_T"] = o["gaps"][-1]["nash_gap"]
         out["optimality_gap_T"] = o["gaps"][-1]["optimality_gap"]
+        out["theorem_trend"] = theorem_trend(o["gaps"])
+    return out
+
+
+def theorem_trend(gaps: list[dict]) -> dict:
+    r"""The trend of the theorems' quantities along a run (bnac Theorem 5.5: the Nash gap; Corollary 5.8: the
+    optimality gap; mpg Theorem 3.4: the Nash gap): their values at the recorded iterates t >= 1000 and the log-log
+    slope of each over the last two records (about -1 for a gap closing like 1/t; about 0 for one that stays)."""
+    rec = [g for g in gaps if g["t"] >= 1000]
+    out = {"t": [g["t"] for g in rec], "nash_gap": [g["nash_gap"] for g in rec],
+           "optimality_gap": [g["optimality_gap"] for g in rec]}
+    for key in ("nash_gap", "optimality_gap"):
+        if len(rec) >= 2 and rec[-2][key] > 0 and rec[-1][key] > 0:
+            out[f"{key}_loglog_slope_last"] = float(np.log(rec[-1][key] / rec[-2][key]) / np.log(rec[-1]["t"] / rec[-2]["t"]))
     return out
 
 
