@@ -6,7 +6,7 @@ S1 = sum_i ||theta~^i - theta^i||_2, S2 = sum_i ||theta~^i - theta^i||_2^2, T2 =
 """
 import numpy as np
 
-from verify.proofs import Step, Transcript, bn_context, bn_sampler
+from verify.proofs import Skip, Step, Transcript, bn_context, bn_sampler
 from verify.gradients import bn_pg_corrected
 
 SYMS = {"N": "posint", "R": "pos", "gamma": "unit", "S1": "pos", "S2": "pos", "T2": "pos", "i": "posint"}
@@ -51,6 +51,7 @@ TRANSCRIPT = Transcript(
     statement=r"\|\nabla_{\theta} V(\tilde{\theta}) - \nabla_{\theta} V(\theta)\|_{2} \le \frac{8N(r_{\max} - r_{\min})}{(1 - \gamma)^{3}} \|\tilde{\theta} - \theta\|_{2}",
     statement_expr="8*N*R/(1-gamma)**3*sqrt(T2)", statement_relation="<=",
     symbols=SYMS, sample=sample, build=build, instances=6, theorem_check=theorem_check,
+    printed_lines=7,
     steps=[
         Step(r"\|\nabla_{\theta} V(\tilde{\theta}) - \nabla_{\theta} V(\theta)\|_{2}^{2}", "start",
              lambda c: sum(np.sum(d ** 2) for d in c["diffs"]), "the squared quantity"),

@@ -7,7 +7,7 @@ Expectations written with a conditioning are evaluated literally as printed.
 """
 import numpy as np
 
-from verify.proofs import Step, Transcript, bn_context, bn_grid, bn_sampler, fd_grad
+from verify.proofs import Skip, Step, Transcript, bn_context, bn_grid, bn_sampler, fd_grad
 from verify.evaluation import bn_advantage, q_subset
 from verify.gradients import bnac_lemma_a_4
 
@@ -109,6 +109,7 @@ TRANSCRIPT = Transcript(
     id="bnac:lemma-a.4/proof", paper="bnac", location="Appendix A.4, proof of Lemma A.4", theorem_claim_id="bnac:lemma-a.4",
     statement=r"\frac{\partial V^{\pi_{\theta}}(\mu)}{\partial \theta^{i}_{s,a^{\mathcal{P}^{i}},a^{i}}} = \frac{1}{1-\gamma} d^{\pi_{\theta}}_{\mu}(s,a^{\mathcal{P}^{i}}) \pi^{i}_{\theta^{i}}(a^{i}|s,a^{\mathcal{P}^{i}}) A^{\pi_{\theta},i}(s,a^{\mathcal{P}^{i}},a^{i})",
     statement_expr=statement, sample=sample, build=build, instances=10, theorem_check=theorem_check,
+    printed_lines=10,
     steps=[
         Step(Q_, "start", l1, "the gradient (finite differences of the exact V(mu))"),
         Step(r"= \frac{1}{1-\gamma} \mathbb{E}_{\bar{s} \sim d_{\mu}^{\pi_{\theta}}} \mathbb{E}_{\bar{a} \sim \pi_{\theta}(\cdot|\bar{s})} \left[A^{\pi_{\theta}}(\bar{s},\bar{a}) \frac{\partial \log \pi_{\theta}^{i}(\bar{a}^{i}|s,a^{\mathcal{P}^{i}})}{\partial \theta_{s,a^{\mathcal{P}^{i}},a^{i}}^{i}} \right]",

@@ -5,7 +5,7 @@ Terms (1) = dV/dtheta and (2) = d(lambda sum_i E[KL])/dtheta are computed by fin
 """
 import numpy as np
 
-from verify.proofs import Step, Transcript, bn_context, bn_sampler, fd_grad
+from verify.proofs import Skip, Step, Transcript, bn_context, bn_sampler, fd_grad
 from verify.evaluation import bn_advantage, visitation_parents
 from verify.gradients import bnrate_lemma_1
 
@@ -47,6 +47,7 @@ TRANSCRIPT = Transcript(
     statement=D + " = " + PG + " + " + BAR,
     statement_expr=lambda ctx: bnrate_lemma_1(ctx["game"], ctx["policy"], ctx["lam"])[ctx["i"]],
     sample=sample, build=build, instances=5, theorem_check=theorem_check, conclusion_step=10,
+    printed_lines=6,
     steps=[
         Step(D, "start", lambda c: c["fdL"], "finite differences of L_lambda"),
         Step(r"= \underbrace{\frac{\partial V_\theta(\mu)}{\partial \theta^i}}_{(1)} - \underbrace{\frac{\partial ( \lambda \sum_{i=1}^N \mathbb{E}[\text{KL}(\text{Unif}_{\mathcal{A}^i}, \pi_\theta(\cdot | s, a^{\mathcal{P}^i}))])}{\partial \theta^i}}_{(2)}",

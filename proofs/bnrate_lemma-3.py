@@ -7,7 +7,7 @@ bnac:corollary-a.18 and is replayed there; here its constant bookkeeping is chec
 """
 import numpy as np
 
-from verify.proofs import Step, Transcript
+from verify.proofs import Skip, Step, Transcript
 from verify.policies import DAG, BNPolicy
 
 SYMS = {"lam": "pos", "S": "posint", "AP": "posint", "Ai": "posint", "dd": "pos", "pP": "unit", "gamma": "unit",
@@ -40,6 +40,19 @@ TRANSCRIPT = Transcript(
     id="bnrate:lemma-3/proof", paper="bnrate", location="Appendix A.4", theorem_claim_id="bnrate:lemma-3",
     statement=r"\pi_\theta is a 2^{N+1}N\lambda M-optimal policy", statement_expr="2**(N+1)*N*lam*M",
     statement_relation="<=", symbols=SYMS, sample=sample, build=build, instances=4, conclusion_step=13,
+    printed_lines=24,
+    skipped=[
+        Skip('= sum_{a^{-P^i}} pi_theta(a^{P^i}, a^{-P^i} | s)',
+             'transcribed together with the next equality in one step', 1),
+        Skip('(8): Q^{pi,i}(s, a^{P^i}) = E[...] = E[...] = Q^{pi,i-1}(s, a^{P^{i-1}_+})',
+             'the fully-correlated identity; replayed as equation (14) in bnac:corollary-a.18/proof', 3),
+        Skip('Q(s,a) = Q(s, a^{P^N}, a^N) = Q^{N}(s, a^{P^N}, a^N) <= ... = ... <= Q^{1}(s, a^{P^1}) + N * 2^{N+1}(1-gamma)lambda/(d(s)|S|) (the per-agent steps)',
+             'the per-agent chain is replayed through its last line (the accumulated N copies of the bound)', 6),
+        Skip('<= 1/(1-gamma) E E [2^{N+1}N(1-gamma)lambda/(d(s)|S|)]; = 1/(1-gamma) sum_s d(s)[...]',
+             'expectation lines of the performance difference lemma; only the scalar bookkeeping is replayed', 2),
+        Skip('Then, since Q(s, a) <= V(s), ... is a 2^{N+1}N lambda M-optimal policy',
+             'the conclusion drawn from the chain', 1),
+    ],
     steps=[
         Step(r"A_\theta^i(s, a^{\mathcal{P}^i}, a^i) \leq \frac{2(1-\gamma)\lambda}{d_{\mu^\theta}^{\pi_\theta}(s, a^{\mathcal{P}^i}) |\mathcal{S}| |\mathcal{A}^i|} \quad \text{(the bound of inequality (5))}",
              "start", "2*(1-gamma)*lam/(dd*pP*S*AP)", "by bound on the advantage inequality (5) (whose right side has |A^{P^i}|)"),

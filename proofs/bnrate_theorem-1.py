@@ -5,26 +5,74 @@ sumInvAP = sum_i 1/|A^{P^i}|, beta = beta_lambda, T the iteration count.  Lines 
 lambda = eps/(2M) or the printed beta_lambda carry that substitution as ``given`` (applied to both
 sides before comparing).
 """
-from verify.proofs import Step, Transcript
+import numpy as np
+
+from verify.proofs import Skip, Step, Transcript, bn_context, bn_sampler
 
 SYMS = {"beta": "pos", "R": "pos", "T": "pos", "lam": "pos", "S": "posint", "Amax": "posint", "Aj": "posint",
+        "Ao": "posint", "Ex": "posint", "Mx": "nonneg",
         "M": "pos", "eps": "pos", "N": "posint", "gamma": "unit", "sumInvA": "pos", "sumInvAP": "pos"}
 LAM = {"lam": "eps/(2*M)"}
 BETA_PROOF = "8*N*R/(1-gamma)**3 + 2*lam*sumInvA/S"       # A.3 prints sum_i 2 lambda/(|S||A^i|)
 BETA_LEMMA4 = "8*N*R/(1-gamma)**3 + 2*lam*sumInvAP/S"     # Lemma 4 / Theorem 1: |A^{P^i}|
+# sampled symbol points stand for realizable games: one agent with max_i |A^i| actions, the others Ao <= max_i |A^i|;
+# M = max ||d/d'||_inf >= 1
+SIZES_A = {"Amax": "Ao + Ex - 1", "sumInvA": "1/(Ao + Ex - 1) + (N - 1)/Ao", "M": "1 + Mx"}
+
+
+def sample(rng):
+    """A BN instance whose theta_0 is far from uniform (Theorem 1 does not restrict theta_0), and a lambda."""
+    spec = bn_sampler()(rng)
+    spec["theta_scale"] = float(rng.choice([10.0, 30.0, 60.0]))
+    spec["lambda"] = float(rng.choice([0.01, 0.1, 1.0]))
+    return spec
+
+
+def build(spec):
+    """L_lambda at theta_0 and a lower bound on L_lambda(theta*) = sup L_lambda: max(L(theta_0), L(0)), the
+    uniform policy theta = 0 being one candidate; beta_lambda of Lemma 4; R = r_max - r_min; T = 1 (T divides
+    lines 2-4 alike)."""
+    from verify.gradients import log_barrier_objective
+    ctx = bn_context({k: v for k, v in spec.items() if k != "lambda"})
+    game, pol, lam = ctx["game"], ctx["policy"], spec["lambda"]
+    L0 = log_barrier_objective(game, pol, lam)
+    Lu = log_barrier_objective(game, pol.with_flat(np.zeros(pol.n_params)), lam)
+    R = float(game.r_max - game.r_min)
+    nP = [int(np.prod([game.action_sizes[j] for j in pol.dag.parents[i]])) if pol.dag.parents[i] else 1
+          for i in range(game.n_agents)]
+    beta = 8 * game.n_agents * R / (1 - game.gamma) ** 3 + sum(2 * lam / (game.n_states * k) for k in nP)
+    A = game.action_sizes
+    ctx.update(lam=lam, L0=L0, Lstar_lb=max(L0, Lu), R=R, beta=beta,
+               sym={"beta": beta, "R": R, "T": 1.0, "gamma": game.gamma, "lam": lam, "N": game.n_agents,
+                    "S": game.n_states, "Amax": max(A), "Aj": int(np.prod(A)), "sumInvA": sum(1 / a for a in A),
+                    "sumInvAP": sum(1 / k for k in nP)})
+    if R <= 0:
+        ctx["trivial"] = "a constant reward"
+    return ctx
 
 TRANSCRIPT = Transcript(
     id="bnrate:theorem-1/proof", paper="bnrate", location="Appendix A.3", theorem_claim_id="bnrate:theorem-1",
     statement=r"T \geq \frac{256NM^2|\mathcal{S}|^2 \max_i |\mathcal{A}^i|^2 (r_{\max} - r_{\min})^2}{(1-\gamma)^4 \epsilon^2} + \frac{32\lambda M |\mathcal{S}| \max_i |\mathcal{A}^i|^2 \sum_i \frac{1}{|\mathcal{A}^{\mathcal{P}^i}|} (r_{\max} - r_{\min})}{(1-\gamma)\epsilon}",
     statement_expr="256*N*M**2*S**2*Amax**2*R**2/((1-gamma)**4*eps**2) + 32*lam*M*S*Amax**2*sumInvAP*R/((1-gamma)*eps)",
-    symbols=SYMS,
+    symbols=SYMS, sample=sample, build=build, instances=8,
+    printed_lines=9,
+    skipped=[
+        Skip('By Lemma 2, we should set lambda = epsilon/2M',
+             'a choice; applied as the substitution (given) in lines 7-9', 1),
+    ],
     steps=[
         Step(r"\min_{t \leq T} \left\| \nabla_\theta L_\lambda(\theta^{(t)}) \right\|_2^2", "start", None,
              "the quantity bounded", why="needs the iterates of the dynamics (the standard descent bound is not replayed)"),
-        Step(r"\leq \frac{2\beta_\lambda(L_\lambda(\theta^*) - L_\lambda(\theta_0))}{T}", "<=", None,
-             "L_lambda is beta_lambda-smooth", why="standard ascent-lemma bound; needs a run of the dynamics"),
-        Step(r"\leq \frac{2\beta_\lambda(V_{\max} - V_{\min})}{T}", "<=", None, "(none given)",
-             why="needs L(theta*) - L(theta_0) <= V_max - V_min, true when theta_0 is uniform, which Theorem 1 does not state"),
+        Step(r"\leq \frac{2\beta_\lambda(L_\lambda(\theta^*) - L_\lambda(\theta_0))}{T}", "<=",
+             lambda c: 2 * c["beta"] * (c["Lstar_lb"] - c["L0"]),
+             "L_lambda is beta_lambda-smooth (evaluated with L(theta*) >= max(L(theta_0), L(uniform)), T = 1: a "
+             "lower bound on the line, so a failure of the next line is a failure of the printed line)",
+             note="the ascent-lemma bound itself (against line 1) needs a run of the dynamics"),
+        Step(r"\leq \frac{2\beta_\lambda(V_{\max} - V_{\min})}{T}", "<=",
+             lambda c: 2 * c["beta"] * c["R"] / (1 - c["gamma"]), "(none given)",
+             note="evaluated with V_max - V_min = (r_max - r_min)/(1-gamma), the largest value the next line allows; "
+                  "L(theta*) - L(theta_0) includes lambda sum_i E KL(Unif, pi_{theta_0}), unbounded over theta_0: the "
+                  "line holds only for a theta_0 near uniform (e.g. theta_0 = 0), which Theorem 1 does not assume"),
         Step(r"\leq \frac{2\beta_\lambda(r_{\max} - r_{\min})}{T(1-\gamma)}", "<=", "2*beta*R/(T*(1-gamma))",
              "V_max - V_min <= (r_max - r_min)/(1-gamma)"),
         Step(r"\sqrt{\frac{2\beta_\lambda(r_{\max} - r_{\min})}{T(1-\gamma)}} \leq \lambda / (2|\mathcal{S}| \max_i |\mathcal{A}^i|)",
@@ -40,7 +88,7 @@ TRANSCRIPT = Transcript(
              given={"beta": BETA_PROOF, **LAM}),
         Step(r"= \frac{256NM^2 |\mathcal{S}|^2 \max_i |\mathcal{A}^i|^2 (r_{\max} - r_{\min})^2}{(1-\gamma)^4 \epsilon^2} + \frac{32\lambda M |\mathcal{S}| \max_i |\mathcal{A}^i|^2 \sum_i \frac{1}{|\mathcal{A}^i|} (r_{\max} - r_{\min})}{(1-\gamma) \epsilon}",
              "=", "256*N*M**2*S**2*Amax**2*R**2/((1-gamma)**4*eps**2) + 32*lam*M*S*Amax**2*sumInvA*R/((1-gamma)*eps)",
-             "plugging in lambda = eps/2M", given=LAM,
+             "plugging in lambda = eps/2M", given={**LAM, **SIZES_A},
              note="64 lambda M^2/eps^2 at lambda = eps/2M is 32 M/eps; the line keeps a factor lambda"),
         # consistency of the proof's ingredients with the lemmas it invokes
         Step(r"Lemma 2: \|\nabla_{\theta} L_\lambda(\theta)\|_2 \leq \lambda/(2|\mathcal{S}||\mathcal{A}| \max_i |\mathcal{A}^i|)",

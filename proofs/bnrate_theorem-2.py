@@ -3,25 +3,81 @@ r"""bnrate Appendix A.5, proof of Theorem 2 (iteration count for epsilon-optimal
 Symbols as in bnrate_theorem-1.py: R = r_max - r_min, Aj = |A|, Amax = max_i |A^i|,
 sumInvAP = sum_i 1/|A^{P^i}|.  Substitutions the text announces are carried as ``given``.
 """
-from verify.proofs import Step, Transcript
+import numpy as np
+
+from verify.proofs import Skip, Step, Transcript, bn_context, bn_sampler
 
 SYMS = {"beta": "pos", "R": "pos", "T": "pos", "lam": "pos", "S": "posint", "Amax": "posint", "Aj": "posint",
-        "M": "pos", "eps": "pos", "N": "posint", "gamma": "unit", "sumInvAP": "pos"}
+        "M": "pos", "eps": "pos", "N": "posint", "gamma": "unit", "sumInvAP": "pos", "sumInvA": "pos"}
 LAM = {"lam": "eps/(2**(N+1)*N*M)"}
+def sample_symbols(rng):
+    """A realizable fully-correlated game for the symbol points: agent 1 with max_i |A^i| actions first, the other
+    N - 1 agents Ao <= max_i |A^i| each, so |A| = max_i |A^i| Ao^{N-1} and |A^{P^k}| = max_i |A^i| Ao^{k-2} (k >= 2);
+    M = max ||d/d'||_inf >= 1."""
+    N = int(rng.integers(1, 6))
+    amax = int(rng.integers(1, 5))
+    ao = int(rng.integers(1, amax + 1))
+    inv_ap = 1.0 + sum(1.0 / (amax * ao ** (k - 2)) for k in range(2, N + 1))
+    return {"N": N, "Amax": amax, "Aj": amax * ao ** (N - 1), "sumInvAP": inv_ap,
+            "M": float(1 + np.exp(rng.uniform(-3, 3)))}
+
+
+def sample(rng):
+    """A BN instance whose theta_0 is far from uniform (Theorem 1 does not restrict theta_0), and a lambda."""
+    spec = bn_sampler(dag="full")(rng)   # Theorem 2: the fully-correlated BN policy
+    spec["theta_scale"] = float(rng.choice([10.0, 30.0, 60.0]))
+    spec["lambda"] = float(rng.choice([0.01, 0.1, 1.0]))
+    return spec
+
+
+def build(spec):
+    """L_lambda at theta_0 and a lower bound on L_lambda(theta*) = sup L_lambda: max(L(theta_0), L(0)), the
+    uniform policy theta = 0 being one candidate; beta_lambda of Lemma 4; R = r_max - r_min; T = 1 (T divides
+    lines 2-4 alike)."""
+    from verify.gradients import log_barrier_objective
+    ctx = bn_context({k: v for k, v in spec.items() if k != "lambda"})
+    game, pol, lam = ctx["game"], ctx["policy"], spec["lambda"]
+    L0 = log_barrier_objective(game, pol, lam)
+    Lu = log_barrier_objective(game, pol.with_flat(np.zeros(pol.n_params)), lam)
+    R = float(game.r_max - game.r_min)
+    nP = [int(np.prod([game.action_sizes[j] for j in pol.dag.parents[i]])) if pol.dag.parents[i] else 1
+          for i in range(game.n_agents)]
+    beta = 8 * game.n_agents * R / (1 - game.gamma) ** 3 + sum(2 * lam / (game.n_states * k) for k in nP)
+    A = game.action_sizes
+    ctx.update(lam=lam, L0=L0, Lstar_lb=max(L0, Lu), R=R, beta=beta,
+               sym={"beta": beta, "R": R, "T": 1.0, "gamma": game.gamma, "lam": lam, "N": game.n_agents,
+                    "S": game.n_states, "Amax": max(A), "Aj": int(np.prod(A)), "sumInvA": sum(1 / a for a in A),
+                    "sumInvAP": sum(1 / k for k in nP)})
+    if R <= 0:
+        ctx["trivial"] = "a constant reward"
+    return ctx
+
+
 BETA = "8*N*R/(1-gamma)**3 + 2*lam*sumInvAP/S"
 
 TRANSCRIPT = Transcript(
     id="bnrate:theorem-2/proof", paper="bnrate", location="Appendix A.5", theorem_claim_id="bnrate:theorem-2",
     statement=r"T \geq \frac{2^{N+8}N^3M^2|\mathcal{S}|^2|\mathcal{A}|^2 \max_i |\mathcal{A}^i|^2 (r_{\max} - r_{\min})^2}{\epsilon^2(1-\gamma)^4} + \frac{8NM|\mathcal{S}||\mathcal{A}|^2 \max_i |\mathcal{A}^i|^2 (r_{\max} - r_{\min}) \sum_i \frac{1}{|\mathcal{A}^{\mathcal{P}^i}|}}{\epsilon(1-\gamma)}",
     statement_expr="2**(N+8)*N**3*M**2*S**2*Aj**2*Amax**2*R**2/(eps**2*(1-gamma)**4) + 8*N*M*S*Aj**2*Amax**2*R*sumInvAP/(eps*(1-gamma))",
-    symbols=SYMS, conclusion_step=9,
+    symbols=SYMS, conclusion_step=9, sample=sample, build=build, instances=8,
+    sample_symbols=sample_symbols,
+    printed_lines=9,
+    skipped=[
+        Skip('By Lemma 3, we should set lambda = epsilon/(2^{N+1}NM)',
+             'a choice; applied as the substitution (given) in lines 7-9', 1),
+    ],
     steps=[
         Step(r"\min_{t \leq T} \left\| \nabla_{\theta} L_{\lambda}(\theta^{(t)}) \right\|_2^2", "start", None,
              "the quantity bounded", why="needs the iterates of the dynamics"),
-        Step(r"\leq \frac{2\beta_{\lambda}(L_{\lambda}(\theta^*) - L_{\lambda}(\theta_0))}{T}", "<=", None,
-             "L_lambda is beta_lambda-smooth", why="standard ascent-lemma bound; needs a run of the dynamics"),
-        Step(r"\leq \frac{2\beta_{\lambda}(V_{\max} - V_{\min})}{T}", "<=", None, "(none given)",
-             why="needs L(theta*) - L(theta_0) <= V_max - V_min (theta_0 uniform), not stated"),
+        Step(r"\leq \frac{2\beta_{\lambda}(L_{\lambda}(\theta^*) - L_{\lambda}(\theta_0))}{T}", "<=",
+             lambda c: 2 * c["beta"] * (c["Lstar_lb"] - c["L0"]),
+             "L_lambda is beta_lambda-smooth (evaluated with L(theta*) >= max(L(theta_0), L(uniform)), T = 1: a lower "
+             "bound on the line, so a failure of the next line is a failure of the printed line)",
+             note="the ascent-lemma bound itself (against line 1) needs a run of the dynamics"),
+        Step(r"\leq \frac{2\beta_{\lambda}(V_{\max} - V_{\min})}{T}", "<=",
+             lambda c: 2 * c["beta"] * c["R"] / (1 - c["gamma"]), "(none given)",
+             note="as in Theorem 1's proof: L(theta*) - L(theta_0) includes the barrier at theta_0, unbounded over theta_0, "
+                  "which Theorem 2 does not restrict (evaluated with V_max - V_min = (r_max - r_min)/(1-gamma))"),
         Step(r"\leq \frac{2\beta_{\lambda}(r_{\max} - r_{\min})}{T(1-\gamma)}", "<=", "2*beta*R/(T*(1-gamma))",
              "V_max - V_min <= (r_max - r_min)/(1-gamma)"),
         Step(r"\sqrt{\frac{2\beta_{\lambda}(r_{\max} - r_{\min})}{T(1-\gamma)}} \leq \lambda / (2|\mathcal{S}||\mathcal{A}| \max_i |\mathcal{A}^i|)",

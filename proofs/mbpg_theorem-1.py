@@ -7,7 +7,7 @@ zero for j != i (the fact the proof states it uses); d mu_i / d theta_i is the e
 """
 import numpy as np
 
-from verify.proofs import Step, Transcript
+from verify.proofs import Skip, Step, Transcript
 from verify.gradients import coverage_mu_j, coverage_mu_j_jacobian, mbpg_theorem_1
 from verify.oracles import fd_gradient
 
@@ -131,6 +131,7 @@ TRANSCRIPT = Transcript(
     theorem_claim_id="mbpg:theorem-1",
     statement=r"\nabla_{\boldsymbol{\theta}_i} J = \sum_{s \in \mathcal{V}} (\log \mu(s) + 1)(1 - \mu(s)) \nabla_{\boldsymbol{\theta}_i} \log(1 - \mu_i(s))",
     statement_expr=statement, sample=sample, build=build, instances=6, theorem_check=theorem_check,
+    printed_lines=10,
     steps=[
         Step(r"\nabla \theta_i J", "start", s1, "the quantity to compute (finite differences of J in theta_i)",
              garbled=r"'\nabla \theta_i' is the extraction of \nabla_{\theta_i}"),

@@ -10,7 +10,7 @@ import dataclasses
 
 import numpy as np
 
-from verify.proofs import NotEvaluable, Step, Transcript, bn_sampler, hessian_fd, param_blocks
+from verify.proofs import NotEvaluable, Skip, Step, Transcript, bn_sampler, hessian_fd, param_blocks
 from verify.instances import build as build_instance
 
 SYMS = {"gamma": "unit", "C1": "pos", "C2": "pos", "N": "posint"}
@@ -19,7 +19,7 @@ C = {"C1": "2", "C2": "6"}
 
 def sample(rng):
     spec = bn_sampler(dag="empty", reward_scales=(1.0,), reward_offsets=(0.0,), gamma=(0.3, 0.95),
-                      gamma_near=False, rewards=("team",))(rng)
+                      gamma_near=False, rewards=("team",), n_agents=(2, 3), action=(2, 3))(rng)
     spec["s0"] = int(rng.integers(0, spec["n_states"]))
     return spec
 
@@ -60,6 +60,17 @@ TRANSCRIPT = Transcript(
     statement=r"\Phi_{\theta}(s) is \frac{41N}{4(1-\gamma)^3}-smooth for any state s",
     statement_expr="41*N/(4*(1-gamma)**3)", statement_relation="<=",
     symbols=SYMS, sample=sample, build=build, instances=4, theorem_check=theorem_check,
+    printed_lines=22,
+    skipped=[
+        Skip('d^2U/dt^2 = sum (...) and d^2W/dtds = sum (...) (the product-rule decompositions)',
+             'their bounds are the ingredients below; the chains start from the exact Hessian-block norms', 2),
+        Skip('C2 = 6, 0 <= Q <= 1/(1-gamma), C1 = 2, |dQ/dt| <= gamma C1/(1-gamma)^2, |d^2Q/dt^2| <= 2 gamma^2 C1/(1-gamma)^3 + gamma C2/(1-gamma)^2',
+             "cited ingredient bounds (Agarwal et al. D.2, D.4; Leonardos et al. 4.4) not replayed separately; note D.2's bound on d^2Q/dt^2 has C1^2, the text has C1", 5),
+        Skip('the four W terms bounded by C1^2/(1-gamma), gamma C1^2/(1-gamma)^2, gamma C1^2/(1-gamma)^2, C2/(1-gamma)^2 + 2 gamma C1^2/(1-gamma)^3',
+             'cited ingredient bounds, summed in the W chain', 4),
+        Skip('max |d^2U/dt^2| <= 41/(4(1-gamma)^3) and max |d^2W/dtds| <= 41/(4(1-gamma)^3) (the two goals)',
+             'established by the U and W chains', 2),
+    ],
     steps=[
         Step(r"\max_{\|\|u\|_{2}=1} \left| \frac{d^{2}U(t)}{dt^{2}} \right|_{t=0} \right|", "start", max_U,
              "U(t) := V_{theta^i + t u, theta^{-i}}(s_0)", garbled="the norm bars are doubled and unbalanced"),
@@ -68,11 +79,19 @@ TRANSCRIPT = Transcript(
              "the three terms bounded by Lemmas D.4, D.2 of Agarwal et al. and Lemma 4.4 of Leonardos et al."),
         Step(r"= \frac{C_{2}}{(1-\gamma)^{2}} + \frac{2\gamma C_{1}^{2}}{(1-\gamma)^{3}}", "=",
              "C2/(1-gamma)**2 + 2*gamma*C1**2/(1-gamma)**3", "(algebra)", given=C,
-             note="with C1 = 2, C2 = 6 the previous line is (6 + 2 gamma - 4 gamma^2)/(1-gamma)^3, this one (6 + 2 gamma)/(1-gamma)^3"),
+             note="with C1 = 2, C2 = 6 the previous line is (6 + 2 gamma - 4 gamma^2)/(1-gamma)^3, this one (6 + 2 gamma)/(1-gamma)^3; "
+                  "root cause: line 2's third term 2 gamma^2 C1/(1-gamma)^3 has C1 where Agarwal et al.'s Lemma D.2 bound "
+                  "on d^2Q/dt^2 has C1^2; with C1^2 line 2 equals this line exactly (replayed as the steps after line 6)"),
         Step(r"= \frac{6+2\gamma}{(1-\gamma)^{3}} \qquad (C_{1}=2, C_{2}=6)", "=", "(6+2*gamma)/(1-gamma)**3",
              "C1 = 2, C2 = 6", given=C),
         Step(r"\leq \frac{8}{(1-\gamma)^{3}}", "<=", "8/(1-gamma)**3", "gamma < 1"),
         Step(r"\leq \frac{41}{4(1-\gamma)^{3}}", "<=", "41/(4*(1-gamma)**3)", "8 <= 41/4"),
+        Step(r"\frac{C_{2}}{1-\gamma} + \frac{2\gamma C_{1}^{2}}{(1-\gamma)^{2}} + \frac{2\gamma^{2}C_{1}^{2}}{(1-\gamma)^{3}} + \frac{\gamma C_{2}}{(1-\gamma)^{2}} \quad \text{(line 2 with Lemma D.2's } C_1^2\text{; not printed)}",
+             "start", "C2/(1-gamma) + 2*gamma*C1**2/(1-gamma)**2 + 2*gamma**2*C1**2/(1-gamma)**3 + gamma*C2/(1-gamma)**2",
+             "Agarwal et al., Lemma D.2: |d^2Q/dt^2| <= 2 gamma^2 C1^2/(1-gamma)^3 + gamma C2/(1-gamma)^2"),
+        Step(r"= \frac{C_{2}}{(1-\gamma)^{2}} + \frac{2\gamma C_{1}^{2}}{(1-\gamma)^{3}} \quad \text{(line 3)}", "=",
+             "C2/(1-gamma)**2 + 2*gamma*C1**2/(1-gamma)**3", "(algebra)", given=C,
+             note="holds: line 3's failure is rooted in line 2's C1 for C1^2"),
         Step(r"\max_{\|u\|=\|v\|=1} \left| \frac{d^2 W(t,s)}{dt ds} \right|_{t=0,s=0}", "start", max_W,
              "W(t, s) := V_{theta^i + t u, theta^j + s v, theta^{-i,-j}}(s_0)"),
         Step(r"\leq \frac{C_1^2}{1-\gamma} + \frac{\gamma C_1^2}{(1-\gamma)^2} + \frac{\gamma C_1^2}{(1-\gamma)^2} + \frac{C_2}{(1-\gamma)^2} + \frac{2\gamma C_1^2}{(1-\gamma)^3}",
@@ -85,5 +104,7 @@ TRANSCRIPT = Transcript(
         Step(r"\|\nabla_{\theta}^2 \Phi_{\theta}\|_2 \leq NL", "<=", "N*41/(4*(1-gamma)**3)",
              "Claim C.2 of Leonardos et al. with L = 41/(4(1-gamma)^3)"),
     ],
-    notes="The first bound's simplification drops -4 gamma^2 (an '=' that is only a '<='); the lemma's constant survives.",
+    notes="The first bound's simplification drops -4 gamma^2 (an '=' that is only a '<='); its root is line 2, which "
+          "prints C1 where Agarwal et al.'s Lemma D.2 (the bound it cites for d^2Q/dt^2) has C1^2: with C1^2, line 2 is "
+          "exactly (6 + 2 gamma)/(1-gamma)^3 and line 3 holds (replayed after line 6). The lemma's constant survives.",
 )

@@ -3,7 +3,7 @@ r"""mpg Appendix D.1, proof of Lemma 3.5 (log-barrier stationary points are 2 la
 Scalar symbols at one entry (s, a^i) with A >= 0: g = dL/dtheta, p = pi^i(a^i|s), dd = d(s), Adv = A^i(s, a^i).
 Here the gradient form (i) has no 1/(1-gamma): consistent with the paper's unnormalized d (mpg Lemma 3.1).
 """
-from verify.proofs import Step, Transcript
+from verify.proofs import Skip, Step, Transcript
 
 SYMS = {"lam": "pos", "S": "posint", "Ai": "posint", "g": "real", "p": "unit", "dd": "pos", "Adv": "nonneg",
         "pe": "nonneg", "ge": "nonneg", "M": "pos", "rho": "pos", "k": "posint"}
@@ -13,6 +13,15 @@ TRANSCRIPT = Transcript(
     id="mpg:lemma-3.5/proof", paper="mpg", location="Appendix D.1", theorem_claim_id="mpg:lemma-3.5",
     statement=r"V^i_{\pi^i_*, \pi^{-i}}(\mu) - V^i_{\theta}(\mu) \leq 2\lambda M", statement_expr="2*lam*M",
     statement_relation="<=", symbols=SYMS, conclusion_step=13,
+    printed_lines=13,
+    skipped=[
+        Skip("the second copy of the line <= 1/d(s) (2|A^i| eps_opt + lambda/|S|) (printed twice, the second with '|A^i|s')",
+             'a duplicate of the previous line', 1),
+        Skip('V^i_{pi*, pi^{-i}}(mu) - V^i_theta(mu) = E_s E_{a^i} E_{a^{-i}} [A^i] = sum_s d(s) sum_{a^i} pi*(a^i|s) A^i(s, a^i)',
+             "performance-difference expectation lines; only the bound's bookkeeping is replayed", 2),
+        Skip('<= 2 lambda max_s (d*/d) <= 2 lambda M',
+             'two relations transcribed in one step', 1),
+    ],
     steps=[
         Step(r"\lambda/(2|\mathcal{S}||\mathcal{A}^i|) =: \epsilon_{\text{opt}}", "start", EPS, "Lemma 3.5's hypothesis (per entry)",
              note="the hypothesis is lambda/(2|S| max_i |A^i|) <= lambda/(2|S||A^i|): consistent"),

@@ -2,7 +2,7 @@ r"""mpg Appendix D.2, proof of Theorem 3.6 (iteration count for the log-barrier 
 
 Symbols: P = Phi_max - Phi_min, Amax = max_i |A^i|, beta = beta_lambda.
 """
-from verify.proofs import Step, Transcript
+from verify.proofs import Skip, Step, Transcript
 
 SYMS = {"beta": "pos", "P": "pos", "T": "pos", "lam": "pos", "S": "posint", "Amax": "posint", "M": "pos",
         "eps": "pos", "N": "posint", "gamma": "unit"}
@@ -14,6 +14,13 @@ TRANSCRIPT = Transcript(
     statement=r"T \ge \frac{328NM^2|\mathcal{S}|^2 \max_i |\mathcal{A}^i|^2 (\Phi_{\max} - \Phi_{\min})}{(1-\gamma)^3 \epsilon^2} + \frac{32NM|\mathcal{S}| \max_i |\mathcal{A}^i|^2 (\Phi_{\max} - \Phi_{\min})}{\epsilon}",
     statement_expr="328*N*M**2*S**2*Amax**2*P/((1-gamma)**3*eps**2) + 32*N*M*S*Amax**2*P/eps",
     symbols=SYMS, conclusion_step=8,
+    printed_lines=11,
+    skipped=[
+        Skip('Lemma 3.2 shows Phi is 41N/(4(1-gamma)^3)-smooth; Lemma D.4 ... the regularizer for each agent is 2 lambda/|S|-smooth; thus beta_lambda is an upper bound',
+             "the smoothness assertions (Lemma 3.2 is replayed in mpg:lemma-3.2/proof; beta_lambda's sum is step 11-12)", 2),
+        Skip('By Lemma 3.5, we should set lambda = epsilon/2M',
+             'a choice; applied as the substitution (given)', 1),
+    ],
     steps=[
         Step(r"\min_{t \le T} \left\| \nabla_{\theta} L_{\lambda}(\theta^{(t)}) \right\|_{2}^{2}", "start", None,
              "the quantity bounded", why="needs the iterates of the dynamics"),

@@ -4,7 +4,7 @@ Scalar symbols at one state s: V = V_pi(s), Vd = sum_i V^i_{pi_*^i, pi^{-i}}(s),
 The two hypotheses (epsilon-ratio-Nash, (alpha, beta)-smoothness) enter as not-evaluable lines; the
 rearrangement is checked symbolically.
 """
-from verify.proofs import Step, Transcript
+from verify.proofs import Skip, Step, Transcript
 
 SYMS = {"V": "pos", "Vd": "pos", "Vs": "pos", "eps": "unit", "alpha": "pos", "beta": "pos"}
 
@@ -12,6 +12,7 @@ TRANSCRIPT = Transcript(
     id="mpg:theorem-4.5/proof", paper="mpg", location="Section 4.2, proof of Theorem 4.5", theorem_claim_id="mpg:theorem-4.5",
     statement=r"(as POA - bound, whose nonnegativity the chain gives) the POA of any \epsilon-ratio-Nash policy is at least \frac{(1-\epsilon)\alpha}{1+(1-\epsilon)\beta}",
     statement_expr="V/Vs - (1-eps)*alpha/(1+(1-eps)*beta)", statement_relation="=", symbols=SYMS,
+    printed_lines=4,
     steps=[
         Step(r"V_{\pi}(s) = \sum_{i} V_{\pi}^{i}(s) \ge \sum_{i} (1-\epsilon) V_{\pi_{*}^{i},\pi^{-i}}^{i}(s)", "start", None,
              "by the definition of pi being epsilon-ratio-Nash",

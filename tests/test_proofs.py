@@ -15,6 +15,7 @@ REQUIRED = {
     "bnrate:lemma-3/proof", "bnrate:theorem-2/proof", "mpg:lemma-3.2/proof", "mpg:lemma-c.1/proof",
     "mpg:lemma-3.5/proof", "mpg:theorem-3.6/proof", "mpg:proposition-4.3/proof", "mpg:theorem-4.5/proof",
     "mabn:theorem-3.7b/proof",
+    "bnac:lemma-a.1/proof", "bnac:lemma-a.5/proof", "bnac:theorem-a.17/proof", "bnrate:lemma-4/proof",
 }
 
 
@@ -63,7 +64,8 @@ def test_known_failures_are_pinned(all_results):
     assert by_id["bnac:lemma-a.4/proof"]["theorem_holds"]["status"] == "fails"
     assert by_id["bnrate:lemma-1/proof"]["first_failure"]["n"] == 4
     assert by_id["bnrate:theorem-1/proof"]["conclusion_matches_statement"] is False
-    assert by_id["bnrate:theorem-2/proof"]["first_failure"]["n"] == 7          # 2^{N+5} for 2^{2N+5}
+    assert by_id["bnrate:theorem-2/proof"]["first_failure"]["n"] == 3          # L(theta*) - L(theta_0) unbounded in theta_0
+    assert by_id["bnrate:theorem-2/proof"]["steps"][6]["status"] == "fails"    # 2^{N+5} for 2^{2N+5}
     assert by_id["mpg:lemma-3.2/proof"]["first_failure"]["n"] == 3
     assert by_id["mpg:lemma-3.2/proof"]["theorem_holds"]["status"] == "holds"
     assert by_id["mpg:theorem-3.6/proof"]["first_failure"] is None

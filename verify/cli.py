@@ -391,6 +391,12 @@ def _run(args) -> int:
                 ff = r.get("first_failure")
                 where = f"#{ff['n']} {ff['quote'][:70]}" if isinstance(ff, dict) else (ff or "none")
                 print(f"{r['id']:36s} steps={len(r['steps']):3d} first failure: {where}")
+                t = r.get("totals") or {}
+                if t:
+                    print(f"{'':36s} printed={t.get('printed_lines')} checked={t.get('checked')} "
+                          f"(holds {t.get('holds')}, fails {t.get('fails')}) weak={t.get('weak')} "
+                          f"starts={t.get('chain_starts')} not-evaluable={t.get('not_evaluable')} "
+                          f"skipped lines={t.get('skipped_lines')}")
         return 0
     if args.cmd == "figures":
         from .progress import Progress, phase

@@ -44,7 +44,15 @@ import sympy as sp
 from .errors import InputError
 
 RELATIONS = ("start", "=", "<=", ">=", "propto", "sqrt=")
-STATUSES = ("holds", "fails", "not-evaluable")
+STATUSES = ("holds", "fails", "not-evaluable", "start", "weak")
+STATUS_TEXT = {
+    "holds": "holds (symbolically, or on at least MIN_NONTRIVIAL non-trivial instances)",
+    "fails": "fails on an instance (shown, with the values evaluated)",
+    "not-evaluable": "cannot be evaluated (why given)",
+    "start": "begins a chain (nothing to check; not counted as holding)",
+    "weak": "holds on fewer than MIN_NONTRIVIAL non-trivial instances",
+}
+MIN_NONTRIVIAL = 8                        # non-trivial instances a numeric check needs to count as holding
 RTOL, ATOL = 1e-7, 1e-9
 SYMBOL_KINDS = ("unit", "pos", "posint", "real", "nonneg")
 PROOF_DIR = Path(__file__).resolve().parent.parent / "proofs"
@@ -98,6 +106,8 @@ class Transcript:
     printed_lines: int | None = None      # lines of the printed proof (steps + skipped lines cover them)
     skipped: list = dataclasses.field(default_factory=list)   # Skip(...) for every printed line not replayed
     prose: bool = False                   # the printed proof is prose; its assertions are the steps
+    sample_symbols: Callable | None = None  # rng -> {symbol: value}: realizable symbol points (default: each
+                                            # symbol drawn from its kind's range independently)
 
 
 # ------------------------------------------------------------------------------------------------
@@ -181,6 +191,24 @@ def validate(tr: Transcript) -> None:
             needs_instance = True
         elif st.expr is not None:
             raise InputError(f"malformed {where}: step {n}'s expr must be a sympy string, a function or None")
+        if st.nontrivial is not None and not callable(st.nontrivial):
+            raise InputError(f"malformed {where}: step {n}'s nontrivial must be a function ctx -> bool")
+    if not isinstance(tr.skipped, (list, tuple)):
+        raise InputError(f"malformed {where}: skipped must be a list of Skip(lines, reason, count)")
+    for k, sk in enumerate(tr.skipped, 1):
+        if not isinstance(sk, Skip):
+            raise InputError(f"malformed {where}: skipped entry {k} is not a Skip(lines, reason, count)")
+        if not (isinstance(sk.lines, str) and sk.lines.strip() and isinstance(sk.reason, str) and sk.reason.strip()):
+            raise InputError(f"malformed {where}: skipped entry {k} needs the lines and the reason they are not replayed")
+        if not isinstance(sk.count, int) or isinstance(sk.count, bool) or sk.count < 1:
+            raise InputError(f"malformed {where}: skipped entry {k} has count {sk.count!r}; a positive integer")
+    if tr.printed_lines is not None:
+        if not isinstance(tr.printed_lines, int) or isinstance(tr.printed_lines, bool) or tr.printed_lines < 1:
+            raise InputError(f"malformed {where}: printed_lines {tr.printed_lines!r} is not a positive integer")
+        covered = len(tr.steps) + sum(sk.count for sk in tr.skipped)
+        if covered < tr.printed_lines:
+            raise InputError(f"malformed {where}: {len(tr.steps)} steps and {covered - len(tr.steps)} skipped lines "
+                             f"do not cover the {tr.printed_lines} printed {'assertions' if tr.prose else 'lines'}")
     if isinstance(tr.statement_expr, str):
         _sympify(tr, tr.statement_expr, "statement_expr")
     if (needs_instance or callable(tr.statement_expr)) and (tr.sample is None or tr.build is None):
@@ -303,7 +331,11 @@ def _apply_given(tr, expr, given):
     table = _symbol_table(tr)
     e = _sympify(tr, expr, "expression")
     subs = {table[k]: _sympify(tr, v, "given") for k, v in given.items()}
-    return sp.sstr(e.subs(subs))
+    for _ in range(len(subs) + 1):      # substitute until no substituted symbol is left (givens may nest)
+        if not (e.free_symbols & set(subs)):
+            break
+        e = e.subs(subs)
+    return sp.sstr(e)
 
 
 def _num_compare(rel: str, a, b, tol):
@@ -353,22 +385,145 @@ def _chains(tr: Transcript) -> list[list[int]]:
     return out
 
 
+def instance_trivial(ctx: dict, spec=None) -> str | None:
+    """Why an instance says nothing (a sampler-level guard), or None.  A transcript's ``build`` may set
+    ``ctx["trivial"]`` (a reason, or None) itself; otherwise an instance with a single-action agent (a
+    game or a spec with ``action_sizes`` containing 1) is trivial."""
+    if "trivial" in ctx:
+        return ctx["trivial"] or None
+    sizes = None
+    game = ctx.get("game")
+    if game is not None and hasattr(game, "action_sizes"):
+        sizes = list(game.action_sizes)
+    elif isinstance(spec, dict) and isinstance(spec.get("action_sizes"), (list, tuple)):
+        sizes = list(spec["action_sizes"])
+    if sizes and min(sizes) <= 1:
+        return "an agent with a single action"
+    return None
+
+
 def _instances(tr: Transcript, profile: str, seed: int):
-    if tr.sample is None:
-        return []
+    """(specs, ctxs, trivial reasons): seeded instances, drawn until max(tr.instances, MIN_NONTRIVIAL) x the
+    profile's factor of them pass the sampler-level guard (``instance_trivial``), at most 3x + 20 draws.  The
+    draws are a prefix of one seeded stream, so a longer profile includes every instance of a shorter one."""
     if profile not in N_INSTANCES:
         raise InputError(f"unknown profile {profile!r}; choose from {', '.join(N_INSTANCES)}")
+    if tr.sample is None:
+        return [], [], []
     rng = np.random.default_rng(seed)
-    return [tr.sample(rng) for _ in range(tr.instances * N_INSTANCES[profile])]
+    target = max(tr.instances, MIN_NONTRIVIAL) * N_INSTANCES[profile]
+    specs, ctxs, triv = [], [], []
+    good = 0
+    while good < target and len(specs) < 3 * target + 20:
+        spec = tr.sample(rng)
+        ctx = tr.build(spec)
+        t = instance_trivial(ctx, spec)
+        specs.append(spec)
+        ctxs.append(ctx)
+        triv.append(t)
+        good += t is None
+    return specs, ctxs, triv
 
 
-def _check_pair(tr, prev: Step, cur: Step, ctxs, specs, sym_cache, rng):
-    """Check prev --cur.relation--> cur.  Returns (status, detail, instance, method)."""
+def _both_zero(a, b, tol) -> bool:
+    """Both sides (numerically) zero on every entry the line applies to: the relation says nothing."""
+    rtol, atol = tol or (RTOL, ATOL)
+    a, b = np.broadcast_arrays(np.asarray(a, float), np.asarray(b, float))
+    mask = ~(np.isnan(a) | np.isnan(b))
+    return bool(np.all(np.abs(a[mask]) <= atol) and np.all(np.abs(b[mask]) <= atol))
+
+
+def _step_nontrivial(step: Step, ctx) -> bool:
+    if step.nontrivial is None:
+        return True
+    try:
+        return bool(step.nontrivial(ctx))
+    except NotEvaluable:
+        return False
+
+
+def _shown_symbols(tr, vals: dict, given: dict | None, exprs) -> dict:
+    """The symbol values a numeric check evaluated: the free symbols of the two sides after the ``given``
+    substitution, plus each substituted symbol's value computed from its ``given`` expression (so a
+    sampled value the substitution overrode is never shown)."""
+    table = _symbol_table(tr)
+    free = set()
+    for e in exprs:
+        free |= {s.name for s in e.free_symbols}
+    out = {k: v for k, v in vals.items() if k in free}
+    cur = dict(vals)
+    for _ in range(len(given or {}) + 1):    # to the fixed point, as _apply_given substitutes nested givens
+        for k, v in (given or {}).items():
+            subs = {table[x]: y for x, y in cur.items() if x in table}
+            try:
+                cur[k] = float(sp.N(_sympify(tr, v, "given").subs(subs), 30))
+            except (TypeError, ValueError):
+                continue
+    for k in (given or {}):
+        if k in cur:
+            out[k] = int(round(cur[k])) if tr.symbols.get(k) == "posint" and abs(cur[k] - round(cur[k])) < 1e-9 \
+                else cur[k]
+    return _round(dict(sorted(out.items())))
+
+
+def _result(status, detail, instance=None, method=None, checked=None, nontrivial=None, trivial_reasons=None):
+    r = {"status": status, "detail": detail, "instance": instance, "method": method,
+         "instances_checked": checked, "instances_nontrivial": nontrivial}
+    if trivial_reasons:
+        r["trivial_reasons"] = trivial_reasons
+    return r
+
+
+def _weak_or_holds(detail_head, n_checked, n_nontriv, method, reasons):
+    if n_checked == 0:
+        return _result("not-evaluable", detail_head + "applies to none of the sampled instances", None, None, 0, 0, reasons)
+    what = "symbol values" if method == "numeric-symbols" else "instance(s)"
+    d = (f"{detail_head}numeric: held on {n_checked} {what}, {n_nontriv} of them non-trivial")
+    if n_nontriv < MIN_NONTRIVIAL:
+        return _result("weak", d + f" (fewer than {MIN_NONTRIVIAL})", None, method, n_checked, n_nontriv, reasons)
+    return _result("holds", d, None, method, n_checked, n_nontriv, reasons)
+
+
+def _symbol_search(tr, rel, pe, ce, cur: Step, rng, n_points: int = 200):
+    """Evaluate pe REL ce at n_points seeded random points of the symbols' domains.  Returns
+    (first violation or None, points evaluated, non-trivial points)."""
+    names = list(tr.symbols)
+    table = _symbol_table(tr)
+    fp = sp.lambdify([table[k] for k in names], pe.doit(), "math")
+    fc = sp.lambdify([table[k] for k in names], ce.doit(), "math")
+    n_checked = n_nontriv = 0
+    for _ in range(n_points):
+        vals = _sample_symbols(tr, rng)
+        if tr.sample_symbols is not None:
+            vals.update(tr.sample_symbols(rng))
+        try:
+            a = float(fp(*[vals[k] for k in names]))
+            b = float(fc(*[vals[k] for k in names]))
+        except (ZeroDivisionError, OverflowError, ValueError, TypeError):
+            continue
+        if not (np.isfinite(a) and np.isfinite(b)):
+            continue
+        ok, w, where = _num_compare(rel, a, b, cur.tol)
+        shown = None
+        if not ok:
+            shown = _shown_symbols(tr, vals, cur.given, (pe, ce))
+            return {"symbols": shown, "previous_line": a, "this_line": b}, n_checked + 1, n_nontriv
+        n_checked += 1
+        if not _both_zero(a, b, cur.tol) and _step_nontrivial(cur, {"sym": vals}):
+            n_nontriv += 1
+    return None, n_checked, n_nontriv
+
+
+def _check_pair(tr, prev: Step, cur: Step, ctxs, specs, sym_cache, rng, trivial=None):
+    """Check prev --cur.relation--> cur.  Returns a dict: status, detail, instance (the failing instance, as
+    evaluated), method ("symbolic", "numeric-symbols", "numeric"), instances_checked, instances_nontrivial
+    ("symbolic" for a sympy decision, which covers every instance)."""
     rel = cur.relation
+    trivial = trivial if trivial is not None else [None] * len(ctxs)
     if prev.expr is None or cur.expr is None:
         if cur.expr is None:
-            return "not-evaluable", cur.why or "no expression", None, None
-        return "not-evaluable", "the previous line is not evaluable", None, None
+            return _result("not-evaluable", cur.why or "no expression")
+        return _result("not-evaluable", "the previous line is not evaluable")
     p_expr = _apply_given(tr, prev.expr, cur.given)
     c_expr = _apply_given(tr, cur.expr, cur.given)
     sym_note = ""
@@ -376,51 +531,58 @@ def _check_pair(tr, prev: Step, cur: Step, ctxs, specs, sym_cache, rng):
         pe, ce = _sympify(tr, p_expr, "prev"), _sympify(tr, c_expr, "this")
         verdict, why = _symbolic_check(rel, pe, ce)
         if verdict is True:
-            return "holds", f"symbolic: {why}", None, "symbolic"
+            return _result("holds", f"symbolic: {why}", None, "symbolic", "symbolic", "symbolic")
         if verdict is False:
-            return "fails", f"symbolic: {why}", None, "symbolic"
+            # a witness point for the reader (the decision is sympy's)
+            inst, _, _ = _symbol_search(tr, rel, pe, ce, cur, rng)
+            return _result("fails", f"symbolic: {why}", inst, "symbolic", "symbolic", "symbolic")
         sym_note = f"symbolic undecided ({why}); "
         # bound symbols on instances when the transcript has them, else sample the symbols' domains
         if not ctxs or not all(k in ctxs[0].get("sym", {}) for k in {s.name for s in (pe - ce).free_symbols}):
-            names = list(tr.symbols)
-            table = _symbol_table(tr)
-            fp = sp.lambdify([table[k] for k in names], pe.doit(), "math")
-            fc = sp.lambdify([table[k] for k in names], ce.doit(), "math")
-            for _ in range(200):
-                vals = _sample_symbols(tr, rng)
-                try:
-                    a = float(fp(*[vals[k] for k in names]))
-                    b = float(fc(*[vals[k] for k in names]))
-                except (ZeroDivisionError, OverflowError, ValueError, TypeError):
-                    continue
-                if not (np.isfinite(a) and np.isfinite(b)):
-                    continue
-                ok, w, where = _num_compare(rel, a, b, cur.tol)
-                if not ok:
-                    return ("fails", sym_note + f"numeric at symbol values {_round(vals)}: previous line "
-                            f"{a:.6g}, this line {b:.6g}", {"symbols": _round(vals)}, "numeric-symbols")
-            return "holds", sym_note + "held at 200 sampled symbol values", None, "numeric-symbols"
-    worst = -np.inf
-    n_ok = 0
-    for ctx, spec in zip(ctxs, specs):
+            inst, n_checked, n_nontriv = _symbol_search(tr, rel, pe, ce, cur, rng)
+            if inst is not None:
+                return _result("fails", sym_note + f"numeric at symbol values {inst['symbols']}: previous line "
+                               f"{inst['previous_line']:.6g}, this line {inst['this_line']:.6g}", inst,
+                               "numeric-symbols", n_checked, n_nontriv)
+            return _weak_or_holds(sym_note, n_checked, n_nontriv, "numeric-symbols", None)
+    n_checked = n_nontriv = 0
+    reasons: dict = {}
+    failed = None      # the first failure on an instance the guard calls trivial, kept while a non-trivial one is sought
+    for ctx, spec, triv in zip(ctxs, specs, trivial):
         try:
             a = _value(tr, p_expr, ctx, sym_cache)
             b = _value(tr, c_expr, ctx, sym_cache)
             ok, w, where = _num_compare(rel, a, b, cur.tol)
-        except NotEvaluable as ex:
+        except NotEvaluable:
             continue
+        n_checked += 1
         if not ok:
-            return ("fails", sym_note + f"numeric: violated by {w:.3g} beyond tolerance at {where}",
-                    {"spec": spec, "rebuild": f"verify.proofs.rebuild({tr.id!r}, spec)"}, "numeric")
-        worst = max(worst, w)
-        n_ok += 1
-    if n_ok == 0:
-        return "not-evaluable", sym_note + "applies to none of the sampled instances", None, None
-    return "holds", sym_note + f"numeric: held on {n_ok} instance(s)", None, "numeric"
+            inst = {"spec": spec, "rebuild": f"verify.proofs.rebuild({tr.id!r}, spec)", "evaluated": where}
+            if ctx.get("sym"):
+                table_free = [_sympify(tr, x, "expression") for x in (p_expr, c_expr) if isinstance(x, str)]
+                inst["symbols"] = _shown_symbols(tr, ctx["sym"], cur.given, table_free) if table_free else \
+                    _round(dict(ctx["sym"]))
+            if triv:
+                inst["trivial"] = triv
+            res = _result("fails", sym_note + f"numeric: violated by {w:.3g} beyond tolerance at {where}", inst,
+                          "numeric", n_checked, n_nontriv)
+            if not triv:
+                return res
+            failed = failed or res
+            continue
+        why = triv or ("both sides zero" if _both_zero(a, b, cur.tol) else None) or \
+            (None if _step_nontrivial(cur, ctx) else "the step's own non-triviality condition")
+        if why is None:
+            n_nontriv += 1
+        else:
+            reasons[why] = reasons.get(why, 0) + 1
+    if failed is not None:      # it fails only on instances the guard calls trivial: still a failure
+        return failed
+    return _weak_or_holds(sym_note, n_checked, n_nontriv, "numeric", reasons or None)
 
 
 def _round(d):
-    return {k: (round(v, 6) if isinstance(v, float) else v) for k, v in d.items()}
+    return {k: (float(f"{v:.7g}") if isinstance(v, float) else v) for k, v in d.items()}
 
 
 def rebuild(proof_id: str, spec: dict) -> dict:
@@ -438,8 +600,7 @@ def replay(proof_id: str, profile: str = "quick", seed: int = 0, transcript: Tra
     tr = transcript if transcript is not None else (load_path(path) if path is not None else load(proof_id))
     if transcript is not None:
         validate(tr)
-    specs = _instances(tr, profile, seed)
-    ctxs = [tr.build(s) for s in specs]
+    specs, ctxs, trivial = _instances(tr, profile, seed)
     rng = np.random.default_rng(seed + 1)
     sym_cache: dict = {}
     steps_out = []
@@ -453,11 +614,11 @@ def replay(proof_id: str, profile: str = "quick", seed: int = 0, transcript: Tra
                 if st.expr is None:
                     rec["status"], rec["detail"] = "not-evaluable", st.why
                 else:
-                    rec["status"], rec["detail"] = "holds", "start of a chain (nothing to check)"
+                    rec["status"], rec["detail"] = "start", "start of a chain (nothing to check)"
             else:
                 prev = tr.steps[n - 2]
-                status, detail, inst, method = _check_pair(tr, prev, st, ctxs, specs, sym_cache, rng)
-                rec.update(status=status, detail=detail, instance=inst, method=method)
+                res = _check_pair(tr, prev, st, ctxs, specs, sym_cache, rng, trivial)
+                rec.update(res)
                 if status_of.get(n - 1) == "fails" and n - 2 >= chain[0]:
                     # the previous line was wrong: does this one hold against the line before it?  If so the
                     # error is confined to that line (a typo); if not, it propagates.
@@ -465,22 +626,39 @@ def replay(proof_id: str, profile: str = "quick", seed: int = 0, transcript: Tra
                     rel = _compose([tr.steps[m - 1].relation for m in (n - 1, n)])
                     if rel is not None and rel != "sqrt=":
                         probe = dataclasses.replace(st, relation=rel)
-                        s2, d2, _, _ = _check_pair(tr, tr.steps[k - 1], probe, ctxs, specs, sym_cache, rng)
-                        rec["against_line_before_failure"] = {"step": k, "relation": rel, "status": s2, "detail": d2}
+                        r2 = _check_pair(tr, tr.steps[k - 1], probe, ctxs, specs, sym_cache, rng, trivial)
+                        rec["against_line_before_failure"] = {"step": k, "relation": rel, "status": r2["status"],
+                                                              "detail": r2["detail"]}
             if st.note:
                 rec["note"] = st.note
             status_of[n] = rec["status"]
             steps_out.append(rec)
     first = next((s for s in steps_out if s["status"] == "fails"), None)
-    concl = _conclusion(tr, ctxs, specs, sym_cache, rng)
-    thm = _theorem(tr, ctxs, specs)
+    concl = _conclusion(tr, ctxs, specs, sym_cache, rng, trivial)
+    thm = _theorem(tr, ctxs, specs, trivial)
+    counts = {k: sum(s["status"] == k for s in steps_out) for k in STATUSES}
+    skipped = [{"lines": sk.lines, "reason": sk.reason, "count": sk.count} for sk in tr.skipped]
+    totals = {
+        "printed_lines": tr.printed_lines,
+        "prose": tr.prose,
+        "transcribed_steps": len(steps_out),
+        "chain_starts": counts["start"],
+        "checked": counts["holds"] + counts["fails"],     # decided: symbolically or on >= MIN_NONTRIVIAL
+        "holds": counts["holds"],                          # non-trivial instances, or failing on one
+        "fails": counts["fails"],
+        "weak": counts["weak"],
+        "not_evaluable": counts["not-evaluable"],
+        "skipped_lines": sum(sk.count for sk in tr.skipped),
+        "min_nontrivial": MIN_NONTRIVIAL,
+    }
     return {
         "id": tr.id, "paper": tr.paper, "location": tr.location, "theorem_claim_id": tr.theorem_claim_id,
         "statement": tr.statement, "profile": profile, "seed": seed, "instances": len(specs),
+        "instances_nontrivial": sum(t is None for t in trivial),
         "steps": steps_out,
         "first_failure": None if first is None else {"n": first["n"], "quote": first["quote"],
                                                       "detail": first["detail"], "instance": first["instance"]},
-        "counts": {k: sum(s["status"] == k for s in steps_out) for k in STATUSES},
+        "counts": counts, "totals": totals, "skipped": skipped,
         "conclusion_matches_statement": concl["matches"], "conclusion": concl,
         "theorem_holds": thm, "notes": tr.notes, "seconds": round(time.perf_counter() - t0, 3),
     }
@@ -498,7 +676,7 @@ def _compose(rels: list[str]) -> str | None:
     return r
 
 
-def _conclusion(tr, ctxs, specs, sym_cache, rng) -> dict:
+def _conclusion(tr, ctxs, specs, sym_cache, rng, trivial=None) -> dict:
     last_n = tr.conclusion_step or len(tr.steps)
     chain = next(c for c in _chains(tr) if last_n in c)
     chain = chain[:chain.index(last_n) + 1]
@@ -515,29 +693,34 @@ def _conclusion(tr, ctxs, specs, sym_cache, rng) -> dict:
         return out
     last = tr.steps[chain[-1] - 1]
     stmt = Step(quote="statement", relation="=", expr=tr.statement_expr)
-    status, detail, inst, _ = _check_pair(tr, last, stmt, ctxs, specs, sym_cache, rng)
-    out["matches"] = {"holds": True, "fails": False}.get(status)
-    out["detail"] = "last line vs statement: " + detail
-    if inst:
-        out["instance"] = inst
+    res = _check_pair(tr, last, stmt, ctxs, specs, sym_cache, rng, trivial)
+    out["matches"] = {"holds": True, "fails": False}.get(res["status"])
+    if res["status"] == "weak" and (res.get("instances_checked") or 0) >= MIN_NONTRIVIAL:
+        out["matches"] = True      # the last line and the statement agree on every instance, trivially (e.g. both 0)
+    out["detail"] = "last line vs statement: " + res["detail"]
+    out["status"] = res["status"]
+    if res["instance"]:
+        out["instance"] = res["instance"]
     return out
 
 
-def _theorem(tr, ctxs, specs) -> dict:
+def _theorem(tr, ctxs, specs, trivial=None) -> dict:
     if tr.theorem_check is None:
         return {"status": "not-evaluated", "detail": "the transcript has no direct check of the statement"}
-    n = 0
-    for ctx, spec in zip(ctxs, specs):
+    n = k = 0
+    trivial = trivial if trivial is not None else [None] * len(ctxs)
+    for ctx, spec, triv in zip(ctxs, specs, trivial):
         try:
             ok, detail = tr.theorem_check(ctx)
         except NotEvaluable:
             continue
         n += 1
+        k += triv is None
         if not ok:
             return {"status": "fails", "detail": detail, "instance": {"spec": spec}}
     if n == 0:
         return {"status": "not-evaluated", "detail": "no instance to check"}
-    return {"status": "holds", "detail": f"held on {n} instance(s)"}
+    return {"status": "holds", "detail": f"held on {n} instance(s), {k} of them non-trivial"}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -548,36 +731,66 @@ def replay_all(profile: str = "quick", seed: int = 0) -> list[dict]:
 
 
 def proof_report_markdown(results: list[dict]) -> str:
-    """The report section: per proof, steps checked, first failing step (quoted), theorem status."""
+    """The report section: per proof, printed lines, transcribed steps, steps checked on non-trivial instances,
+    skipped lines with their reasons, the first failing step (quoted) and the statement's status."""
     lines = ["## Proof replay", "",
-             "| proof | steps (holds / fails / not evaluable) | first failing step | conclusion = statement | statement itself |",
-             "| --- | --- | --- | --- | --- |"]
+             f"A step *holds* when sympy decides it or it holds on at least {MIN_NONTRIVIAL} non-trivial instances "
+             "(not both sides zero, not an instance the transcript's guard marks trivial such as a single-action "
+             "agent); *weak* when it holds on fewer; chain starts are counted apart and never as holding.", "",
+             "| proof | printed lines | steps (starts) | checked: holds / fails | weak | not evaluable | skipped lines "
+             "| first failing step | conclusion = statement | statement itself |",
+             "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     for r in results:
         c = r["counts"]
+        t = r.get("totals", {})
         ff = r["first_failure"]
         ffs = "none" if ff is None else f"#{ff['n']}"
         cm = {True: "yes", False: "no", None: "undecided"}[r["conclusion_matches_statement"]]
-        lines.append(f"| `{r['id']}` | {c['holds']} / {c['fails']} / {c['not-evaluable']} | {ffs} | {cm} | "
+        pl = t.get("printed_lines")
+        pl = "not counted" if pl is None else f"{pl}{' (prose)' if t.get('prose') else ''}"
+        lines.append(f"| `{r['id']}` | {pl} | {len(r['steps'])} ({c.get('start', 0)}) | {c['holds']} / {c['fails']} | "
+                     f"{c.get('weak', 0)} | {c['not-evaluable']} | {t.get('skipped_lines', 0)} | {ffs} | {cm} | "
                      f"{r['theorem_holds']['status']} |")
     lines.append("")
     for r in results:
         lines.append(f"### `{r['id']}` ({r['location']})")
         lines.append("")
+        t = r.get("totals", {})
+        lines.append(f"Printed {'assertions' if t.get('prose') else 'lines'}: {t.get('printed_lines', 'not counted')}; "
+                     f"transcribed steps: {len(r['steps'])} ({t.get('chain_starts', 0)} chain starts); checked: "
+                     f"{t.get('checked', 0)} ({t.get('holds', 0)} hold, {t.get('fails', 0)} fail); weak: "
+                     f"{t.get('weak', 0)}; not evaluable: {t.get('not_evaluable', 0)}; skipped lines: "
+                     f"{t.get('skipped_lines', 0)}; instances: {r['instances']} "
+                     f"({r.get('instances_nontrivial', r['instances'])} non-trivial).")
         ff = r["first_failure"]
         if ff is None:
             lines.append("No step fails.")
         else:
             lines.append(f"First failing step #{ff['n']}: `{_short(ff['quote'])}` — {ff['detail']}")
-            if ff.get("instance") and ff["instance"].get("spec"):
-                lines.append(f"  instance: `{json.dumps(ff['instance']['spec'], sort_keys=True)}`")
+            inst = ff.get("instance") or {}
+            if inst.get("spec"):
+                lines.append(f"  instance: `{json.dumps(inst['spec'], sort_keys=True)}`")
+            if inst.get("symbols"):
+                lines.append(f"  evaluated at: `{json.dumps(inst['symbols'], sort_keys=True)}`")
         others = [s["n"] for s in r["steps"] if s["status"] == "fails"][1:]
         if others:
             lines.append(f"Other failing steps: {', '.join('#%d' % n for n in others)}.")
+        for s in r["steps"]:
+            if s.get("note") and s["status"] == "fails":
+                lines.append(f"- #{s['n']}: {s['note']}")
+        weak = [s for s in r["steps"] if s["status"] == "weak"]
+        if weak:
+            lines.append("Weak (fewer than %d non-trivial instances): %s." % (MIN_NONTRIVIAL, ", ".join(
+                f"#{s['n']} ({s.get('instances_nontrivial')} of {s.get('instances_checked')})" for s in weak)))
         ne = [s["n"] for s in r["steps"] if s["status"] == "not-evaluable"]
         if ne:
             lines.append(f"Not evaluable: {', '.join('#%d' % n for n in ne)}.")
+        for sk in r.get("skipped", []):
+            lines.append(f"- skipped ({sk['count']} line{'s' if sk['count'] != 1 else ''}) {sk['lines']}: {sk['reason']}")
         lines.append(f"Conclusion matches statement: {r['conclusion_matches_statement']} ({r['conclusion']['detail']}).")
         lines.append(f"Statement checked directly: {r['theorem_holds']['status']} ({r['theorem_holds']['detail']}).")
+        if r.get("notes"):
+            lines.append(f"Notes: {' '.join(r['notes'].split())}")
         lines.append("")
     return "\n".join(lines)
 
@@ -686,6 +899,55 @@ def bn_grid(ctx: dict, i: int) -> dict:
     w = pi / pi.sum(axis=3, keepdims=True)
     return {"m": m, "loc": loc, "w": w, "Q": Q, "A": Q - ctx["V"][:, None, None, None],
             "shape": policy.theta_shapes[i]}
+
+
+def local_on_grid(policy, i: int, action_sizes) -> np.ndarray:
+    """pi^i(x | s, a^{P^i}) broadcast to the joint grid: shape (S, A^1, ..., A^N, |A^i|)."""
+    loc = policy.local(i)
+    ps = list(policy.dag.parents[i])
+    out = np.zeros((loc.shape[0],) + tuple(action_sizes) + (action_sizes[i],))
+    for a in np.ndindex(*action_sizes):
+        out[(slice(None),) + a] = loc[(slice(None),) + tuple(a[j] for j in ps)]
+    return out
+
+
+def expect_agent(Q: np.ndarray, P: np.ndarray, i: int) -> np.ndarray:
+    """E_{x ~ P(. | s, a^{P^i})} Q(s, x, a^{-i}) on the joint grid (P from ``local_on_grid``)."""
+    Qx = np.expand_dims(np.moveaxis(Q, 1 + i, -1), 1 + i)
+    return (P * Qx).sum(axis=-1)
+
+
+def deviation_grid(game, base, dev, i: int) -> dict:
+    """The quantities of a performance-difference argument in which only agent i's parameters change (base
+    theta_*, deviation theta'_* = [theta_*^{-i}, theta~^i]), on the grid [s, a^{P^i}, a^i, a^{rest}]:
+    ``m`` = Pr(a^P | s) (the same under both: parents are not descendants of i), ``loc``/``loc2`` = the base's
+    and the deviation's pi^i(a^i | s, a^P), ``w`` = Pr(a^rest | s, a^P, a^i) (the same under both),
+    ``wp``/``wp2`` = Pr(a^rest | s, a^P) under the base / the deviation (a^i marginalized), ``Q``/``V`` and
+    ``Q2``/``V2`` the base's and the deviation's Q(s, a) and V(s), ``d``/``d2`` their unnormalized visitations,
+    ``Qi`` = Q^{pi,i}(s, a^P, a^i), ``QiP`` = Q^{pi,i}(s, a^P) of the base (``Qi2``, ``QiP2`` of the deviation)."""
+    from .evaluation import q_values, value, visitation_unnormalized
+    S, A, N = game.n_states, game.action_sizes, game.n_agents
+    ps = list(base.dag.parents[i])
+    rest = [j for j in range(N) if j not in ps and j != i]
+    perm = [0] + [1 + j for j in ps] + [1 + i] + [1 + j for j in rest]
+    nP = int(np.prod([A[j] for j in ps])) if ps else 1
+
+    def grid(x):
+        return np.transpose(x, perm).reshape(S, nP, A[i], -1)
+    pi, pi2 = grid(base.joint()), grid(dev.joint())
+    Q, Q2 = grid(q_values(game, base)), grid(q_values(game, dev))
+    m = pi.sum(axis=(2, 3))
+    loc, loc2 = base.local(i).reshape(S, nP, A[i]), dev.local(i).reshape(S, nP, A[i])
+    w = pi / pi.sum(axis=3, keepdims=True)
+    wp = pi.sum(axis=2) / pi.sum(axis=(2, 3))[..., None]
+    wp2 = pi2.sum(axis=2) / pi2.sum(axis=(2, 3))[..., None]
+    V, V2 = value(game, base), value(game, dev)
+    Qi = (w * Q).sum(axis=3)
+    Qi2 = (w * Q2).sum(axis=3)
+    return {"m": m, "loc": loc, "loc2": loc2, "w": w, "wp": wp, "wp2": wp2, "Q": Q, "Q2": Q2, "V": V, "V2": V2,
+            "d": visitation_unnormalized(game, base), "d2": visitation_unnormalized(game, dev), "Qi": Qi,
+            "QiP": (loc * Qi).sum(axis=2), "Qi2": Qi2, "QiP2": (loc2 * Qi2).sum(axis=2), "nP": nP,
+            "Vmu": float(game.mu @ V), "V2mu": float(game.mu @ V2), "gamma": game.gamma}
 
 
 if __name__ == "__main__":  # pragma: no cover
