@@ -11,7 +11,7 @@ from verify import limit_runs as LR
 from verify.proofs import Skip, Step, Transcript
 
 FD = (1e-6, 1e-8)
-sample = LR.transcript_sampler("bnac", after_t1=False)
+sample = LR.transcript_sampler("bnac", plans=(0, 2), after_t1=False)   # starts with nonzero sum_a theta^0
 build = LR.transcript_context
 LIMIT = "limit: a statement about t -> infinity"
 
@@ -66,7 +66,8 @@ TRANSCRIPT = Transcript(
              "the sum of the gradient (central differences of the exact value), per row (i, s, a^P)", nontrivial=moving),
         Step(r"= \frac{1}{1-\gamma} d^{\pi^t}_{\mu}(s) \pi^{t,\mathcal{P}^i}(a^{\mathcal{P}^i}|s) \sum_{a^i \in \mathbb{A}^i} \pi^{t,i}(a^i|s,a^{\mathcal{P}^i}) A^{t,i}(s,a^{\mathcal{P}^i},a^i)",
              "=", printed_sum, "Lemma A.4", tol=FD, nontrivial=moving,
-             note="both sides vanish: Lemma A.4's extra 1/(1-gamma) is invisible in a sum that is 0"),
+             note="both sides vanish, so the check is weak (0 = 0): Lemma A.4's extra 1/(1-gamma) is invisible in a sum that "
+                  "is 0; the content is that the entries, nonzero, cancel"),
         Step(r"= 0", "=", zero, "sum_a pi A = 0", tol=FD, nontrivial=moving),
         Step(r"\sum_{a^i \in \mathbb{A}^i} \theta^{t,i}_{s,a^{\mathcal{P}^i},a^i}", "start", theta_sum, "", nontrivial=moved),
         Step(r"= \sum_{a^i \in \mathbb{A}^i} \theta^{0,i}_{s,a^{\mathcal{P}^i},a^i}", "=", theta0_sum, "which is a constant",

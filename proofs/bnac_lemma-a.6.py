@@ -11,7 +11,7 @@ import numpy as np
 from verify import limit_runs as LR
 from verify.proofs import Skip, Step, Transcript
 
-sample = LR.transcript_sampler("bnac", after_t1=False)
+sample = LR.transcript_sampler("bnac", plans=(2,), after_t1=False)   # gamma > 0: Q^t(s, a) moves (at gamma = 0 it is r)
 build = LR.transcript_context
 LIMIT = "limit: a statement about t -> infinity"
 

@@ -11,7 +11,7 @@ from verify import limit_runs as LR
 from verify.proofs import Skip, Step, Transcript
 
 FD = (1e-6, 1e-8)
-sample = LR.transcript_sampler("mpg", after_t1=False)
+sample = LR.transcript_sampler("mpg", after_t1=False)   # both starts have nonzero sum_a theta^0
 build = LR.transcript_context
 LIMIT = "limit: a statement about t -> infinity"
 
@@ -67,7 +67,8 @@ TRANSCRIPT = Transcript(
              "the sum of the gradient (central differences of the exact potential value), per (i, s)", nontrivial=moving),
         Step(r"= \frac{1}{1-\gamma}d^{\pi^{t}}_{\mu}(s)\sum_{a^{i}\in\mathbb{A}^{i}}\pi_{\theta^{i}}(a^{i}|s)A^{\pi^{t,i}}_{\phi}(s,a^{i})",
              "=", printed_sum, "Lemma 3.1", tol=FD, nontrivial=moving,
-             note="both sides vanish: the printed 1/(1-gamma) is invisible in a sum that is 0"),
+             note="both sides vanish, so the check is weak (0 = 0): the printed 1/(1-gamma) is invisible in a sum that is 0; "
+                  "the content is that the entries, nonzero, cancel"),
         Step(r"= 0", "=", zero, "sum_a pi A = 0", tol=FD, nontrivial=moving),
         Step(r"\sum_{a^{i}\in\mathbb{A}^{i}}\theta^{t,i}_{s,a^{i}}", "start", theta_sum, "", nontrivial=moved),
         Step(r"= \sum_{a^{i}\in\mathbb{A}^{i}}\theta^{0,i}_{s,a^{i}}", "=", theta0_sum, "which is a constant", nontrivial=moved),
