@@ -99,6 +99,20 @@ def theorem_check(ctx):
     return max(gaps) <= 1e-8 * (1 + abs(v)), f"max_j best response - V = {max(gaps):.3g} at the converged policy"
 
 
+def notes(status):
+    """Computed from the run."""
+    out = []
+    if status.get(2) == "fails":
+        out.append("Line 2 uses Agarwal et al.'s performance difference lemma (normalized d) with the paper's "
+                   "unnormalized d: an extra 1/(1-gamma) (dropped again without comment at line 5).")
+    if status.get(3) == "fails":
+        out.append("Line 3 draws the other agents given a^P only (wrong when agent i has children).")
+    if status.get(5) == "holds" and status.get(6) in ("holds", "weak") and status.get(7) in ("holds", "weak"):
+        out.append("The slips do not reach the conclusion: line 5 (I_+ empty) holds on the instances and lines 6-7 are "
+                   "identically 0 (weak by design), so V' <= V follows; the statement is also checked directly.")
+    return " ".join(out) or "No step fails on this run."
+
+
 TRANSCRIPT = Transcript(
     id="bnac:theorem-a.17/proof", paper="bnac", location="Appendix A.17, proof of Theorem A.17 (Theorem 5.5)",
     theorem_claim_id="bnac:theorem-5.5",
@@ -127,8 +141,5 @@ TRANSCRIPT = Transcript(
         Step(r"= \mathbb{E}_{\bar{s} \sim d_{\mu}^{\pi_{\theta'_{*}}}(\cdot)} \left[V^{\pi_{\theta_{*}}}(\bar{s}) - V^{\pi_{\theta_{*}}}(\bar{s}) \right] = 0",
              "=", l7, "E_{a^P} Q^{pi,i}(s, a^P) = V(s)"),
     ],
-    notes="Line 2 uses Agarwal et al.'s performance difference lemma (normalized d) with the paper's unnormalized d: "
-          "an extra 1/(1-gamma), dropped again without comment at line 5; line 3 draws the other agents given a^P only. "
-          "Neither slip affects the conclusion: lines 5-7 are identically 0 and line 4 (which equals line 2) is <= 0 "
-          "under I_+ = {}, so V' <= V follows (the statement is checked directly at the converged instances).",
+    notes=notes,
 )

@@ -55,6 +55,19 @@ def theorem_check(ctx):
     return full(ctx) <= bound, f"||Hessian||_2 = {full(ctx):.4g}, bound {bound:.4g}"
 
 
+def notes(status):
+    """Computed from the run: the root-cause statement only when line 3 fails and line 2 with C1^2 equals line 3."""
+    if status.get(3) != "fails":
+        return f"Line 3 does not fail on this run ({status.get(3)})."
+    root = status.get(8) == "holds"
+    return ("Line 3 fails: the simplification drops -4 gamma^2 (an '=' that is only a '<='). " +
+            ("Its root is line 2, which prints C1 where Agarwal et al.'s Lemma D.2 (the bound it cites for d^2Q/dt^2) has "
+             "C1^2: with C1^2, line 2 is exactly line 3 (the steps after line 6 hold). " if root else
+             "Line 2 with Lemma D.2's C1^2 did not reproduce line 3 on this run. ") +
+            ("Lines 4-6 hold, so the lemma's constant survives the slip." if all(status.get(n) == "holds" for n in (4, 5, 6))
+             else "Lines 4-6 do not all hold on this run."))
+
+
 TRANSCRIPT = Transcript(
     id="mpg:lemma-3.2/proof", paper="mpg", location="Appendix B", theorem_claim_id="mpg:lemma-3.2",
     statement=r"\Phi_{\theta}(s) is \frac{41N}{4(1-\gamma)^3}-smooth for any state s",
@@ -104,7 +117,5 @@ TRANSCRIPT = Transcript(
         Step(r"\|\nabla_{\theta}^2 \Phi_{\theta}\|_2 \leq NL", "<=", "N*41/(4*(1-gamma)**3)",
              "Claim C.2 of Leonardos et al. with L = 41/(4(1-gamma)^3)"),
     ],
-    notes="The first bound's simplification drops -4 gamma^2 (an '=' that is only a '<='); its root is line 2, which "
-          "prints C1 where Agarwal et al.'s Lemma D.2 (the bound it cites for d^2Q/dt^2) has C1^2: with C1^2, line 2 is "
-          "exactly (6 + 2 gamma)/(1-gamma)^3 and line 3 holds (replayed after line 6). The lemma's constant survives.",
+    notes=notes,
 )

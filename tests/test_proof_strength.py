@@ -264,3 +264,25 @@ def test_report_section_gives_the_counts(every):
         assert f"Printed {'assertions' if t['prose'] else 'lines'}: {t['printed_lines']}" in md
     assert "skipped (7 lines)" not in md                  # bnac A.2 lines 3-9 are replayed now
     assert every["bnac:lemma-a.2/proof"]["totals"]["skipped_lines"] == 1
+
+
+def test_cli_proof_json_lists_the_counts(capsys):
+    from verify.cli import main
+    assert main(["proof", "mpg:proposition-4.3/proof", "bnac:lemma-a.1/proof", "--json"]) == 0
+    obj = json.loads(capsys.readouterr().out)
+    for r in obj["proofs"]:
+        t = r["totals"]
+        for k in ("printed_lines", "transcribed_steps", "checked", "weak", "skipped_lines", "chain_starts"):
+            assert k in t
+        assert isinstance(r["skipped"], list)
+    assert main(["proof", "mpg:proposition-4.3/proof"]) == 0
+    assert "printed=5" in capsys.readouterr().out
+    assert main(["proof", "nope:x/proof"]) == 2
+
+
+def test_mpg_theorem_3_6_line_3_holds_from_theta_0_zero_and_catches_a_plant(tmp_path, every):
+    r = every["mpg:theorem-3.6/proof"]
+    assert r["steps"][2]["status"] == "holds" and r["steps"][2]["instances_nontrivial"] >= MIN_NONTRIVIAL
+    after = _plant_new(tmp_path, "mpg:theorem-3.6/proof", 'lambda c: 2 * c["beta"] * (c["Pmax"] - c["Pmin"]),',
+                       'lambda c: 0.2 * c["beta"] * (c["Pmax"] - c["Pmin"]),')
+    assert after["steps"][2]["status"] == "fails"

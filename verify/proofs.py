@@ -102,7 +102,7 @@ class Transcript:
     instances: int = 4                    # quick-profile instance count
     theorem_check: Callable | None = None  # ctx -> (ok: bool, detail: str): the statement, directly
     conclusion_step: int | None = None    # the line that concludes the proof (default: the last line)
-    notes: str = ""
+    notes: str | Callable = ""           # or status -> str, status = {step n: its status}: notes computed from the run
     printed_lines: int | None = None      # lines of the printed proof (steps + skipped lines cover them)
     skipped: list = dataclasses.field(default_factory=list)   # Skip(...) for every printed line not replayed
     prose: bool = False                   # the printed proof is prose; its assertions are the steps
@@ -660,7 +660,8 @@ def replay(proof_id: str, profile: str = "quick", seed: int = 0, transcript: Tra
                                                       "detail": first["detail"], "instance": first["instance"]},
         "counts": counts, "totals": totals, "skipped": skipped,
         "conclusion_matches_statement": concl["matches"], "conclusion": concl,
-        "theorem_holds": thm, "notes": tr.notes, "seconds": round(time.perf_counter() - t0, 3),
+        "theorem_holds": thm, "notes": tr.notes(dict(status_of)) if callable(tr.notes) else tr.notes,
+        "seconds": round(time.perf_counter() - t0, 3),
     }
 
 
