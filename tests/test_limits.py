@@ -169,3 +169,13 @@ def test_transcript_replays_and_a_planted_error_is_pinned_to_its_step(pid):
     got = {s["n"]: s["status"] for s in out["steps"]}
     assert got[n] == "fails", (pid, n, out["steps"][n - 1])
     assert all(got[m] == st[m]["status"] for m in got if m < n), pid
+
+
+def test_finite_checkers_catch_violations_at_their_thresholds():
+    """Planted just beyond each checker's threshold (not 100x away): one decrease of 2e-12 of the scale, one entry of
+    hundreds with the other sign."""
+    from verify.claims import limits as L
+    assert not L.finite_monotone([{"min_dV_rel": -2e-12, "T": 1}])["ok"]
+    assert L.finite_monotone([{"min_dV_rel": 0.0, "T": 1}])["ok"]
+    assert not L.finite_sign([{"sign_agreement": {"counted": 500, "disagree": 1}}])["ok"]
+    assert L.finite_sign([{"sign_agreement": {"counted": 500, "disagree": 0}}])["ok"]
