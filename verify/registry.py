@@ -170,6 +170,7 @@ CLAIM_MODULES = [
     "verify.claims.figures_marl",
     "verify.claims.statements",
     "verify.claims.tables",
+    "verify.claims.limits",
 ]
 
 

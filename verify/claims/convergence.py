@@ -1,5 +1,5 @@
 r"""Monotone improvement and convergence of exact policy-gradient dynamics: bnac Lemma A.5, Theorem 5.5
-(= A.17), Corollary 5.8 (= A.18) and the observables of Lemmas A.6-A.16; mpg Lemma C.3, Theorem 3.4,
+(= A.17), Corollary 5.8 (= A.18) (the limit Lemmas A.6-A.16 are observed in verify.claims.limits); mpg Lemma C.3, Theorem 3.4,
 Lemma 3.7 (NPG = soft policy iteration) and Theorem 3.8 (approximate-best-response NPG).
 
 Everything is exact and tabular.  Policy gradient runs use ``verify.dynamics.pg`` (JAX float64
@@ -875,32 +875,3 @@ def check_mpg_theorem_3_8_corrected(ctx: Context, reverse: bool = False) -> Resu
                       None, tol=1.0)
     r.notes += "; a finite check of the explicit count on these instances (later outer rounds start away from uniform)"
     return r
-
-
-# ---- bnac Lemmas A.6 - A.16: the asymptotic lemmas behind Theorem 5.5 ----------------------------
-_A_LEMMAS = {
-    "a.6": "V^t(s), Q^t(s,a) and Q^{t,i}(s,a^{P^i},a^i), Q^{t,i}(s,a^{P^i}) converge; T_0 with |Q^{t,i} - Q^{inf,i}| <= Delta/4",
-    "a.7": "exists T_1: A^{t,i} < -Delta/4 on I_-, > Delta/4 on I_+",
-    "a.8": "dV^t(mu)/dtheta -> 0; where lim d(s,a^{P^i}) > 0, pi^{t,i}(a^i|s,a^{P^i}) -> 0 off I_0",
-    "a.9": "after T_1, theta on I_- strictly decreasing, on I_+ strictly increasing",
-    "a.10": "if I_+ nonempty: max theta over I_+ -> inf, min theta -> -inf",
-    "a.11": "ordering of pi between a in I_0 and a_+ in I_+ persists",
-    "a.12": "B_0(a_+) nonempty and the sum of theta over it bounded below",
-    "a.13": "pi(a_+) > pi(a) for a in Bbar_0(a_+) eventually",
-    "a.14": "theta on I_+ bounded below, on I_- -> -inf",
-    "a.15": "sum of theta over B_0(a_+) -> inf",
-    "a.16": "I_+ is empty where lim d(s,a^{P^i}) > 0",
-}
-for _k, _txt in _A_LEMMAS.items():
-    def _mk(k):
-        def check(ctx: Context) -> Result:
-            return Result("not-checked", notes=(
-                f"bnac Lemma {k.upper()} is a statement about limits of a run (sets I_0, I_+, I_- and Delta are "
-                "defined by the limit Q^{inf,i}); finite runs cannot decide it. Its observables (V^t(s), Q^t(s,a) "
-                "monotone: bnac:lemma-a.5; Nash gap and ||grad|| along exact runs: bnac:theorem-5.5; d(s,a^{P^i}) "
-                "along runs: bnac:corollary-5.8) are reported there."))
-        return check
-    claim(id=f"bnac:lemma-{_k}", paper="bnac", location=f"Lemma {_k.upper()}, Appendix A", statement=_txt,
-          assumptions=["Assumptions 5.2-5.4, step size of Lemma A.5"], domain="limits of exact PG runs",
-          checkers=["none (asymptotic); observables reported under bnac:lemma-a.5 and bnac:theorem-5.5"],
-          expected="not-checked", group="convergence")(_mk(_k))

@@ -1,0 +1,77 @@
+r"""bnac Appendix A, Lemma A.6 and its proof (prose).
+
+Instances: states along real runs (``verify.limit_runs``, the stated step), at any checkpoint.  The proof's one
+finite-t assertion, "{V^t(s)} is bounded and monotonically increasing" (and, "similarly", Q^t(s, a)), is checked
+on the team value: V^t(s) <= V^{t+1}(s) with t+1 one exact step of the run's update, and V^t(s) <= max r / (1-gamma).
+Every convergence assertion is a limit (not evaluable); the definitions of Delta and of I_0, I_+, I_- are
+definitions, not assertions.
+"""
+import numpy as np
+
+from verify import limit_runs as LR
+from verify.proofs import Skip, Step, Transcript
+
+sample = LR.transcript_sampler("bnac", plans=(2,), after_t1=False)   # gamma > 0: Q^t(s, a) moves (at gamma = 0 it is r)
+build = LR.transcript_context
+LIMIT = "limit: a statement about t -> infinity"
+
+
+def v_now(ctx):
+    return LR.values_now_next(ctx, "V")[0]
+
+
+def v_next(ctx):
+    return LR.values_now_next(ctx, "V")[1]
+
+
+def q_now(ctx):
+    return LR.values_now_next(ctx, "Q")[0]
+
+
+def q_next(ctx):
+    return LR.values_now_next(ctx, "Q")[1]
+
+
+def bound_v(ctx):
+    return np.full(ctx["V"].size, LR.value_bound(ctx))
+
+
+def bound_q(ctx):
+    return np.full(q_now(ctx).size, LR.value_bound(ctx))
+
+
+def v_moves(ctx):
+    a, b = LR.values_now_next(ctx, "V")
+    return bool(np.abs(b - a).max() > 1e-13)
+
+
+def q_moves(ctx):
+    a, b = LR.values_now_next(ctx, "Q")
+    return bool(np.abs(b - a).max() > 1e-13)
+
+
+TRANSCRIPT = Transcript(
+    id="bnac:lemma-a.6/proof", paper="bnac", location="Appendix A, proof of Lemma A.6", theorem_claim_id="bnac:lemma-a.6",
+    statement=r"V^{t}(s) \to V^{\infty}(s), Q^{t}(s, a) \to Q^{\infty}(s, a); Q^{t,i}(s, a^{\mathcal{P}^{i}}, a^{i}) \to Q^{\infty,i}(s, a^{\mathcal{P}^{i}}, a^{i}), Q^{t,i}(s, a^{\mathcal{P}^{i}}) \to Q^{\infty,i}(s, a^{\mathcal{P}^{i}}); \exists T_0: Q^{\infty,i} - \frac{\Delta}{4} \le Q^{t,i} \le Q^{\infty,i} + \frac{\Delta}{4}",
+    statement_expr=None, statement_relation="<=", conclusion_step=3, sample=sample, build=build, instances=8, prose=True,
+    printed_lines=10,
+    skipped=[Skip("the display defining Delta^i and Delta", "a definition (garbled in the extraction), not an assertion", 1),
+             Skip("the three displays defining I_0, I_+, I_-", "definitions, not assertions", 3)],
+    steps=[
+        Step(r"\{V^t(s)\} \text{ is bounded and monotonically increasing}: V^t(s)", "start", v_now, "Lemma A.5 (eta at the stated bound)", nontrivial=v_moves),
+        Step(r"\le V^{t+1}(s)", "<=", v_next, "monotonically increasing", nontrivial=v_moves),
+        Step(r"V^t(s) \le \frac{\max r}{1-\gamma} \text{ (bounded)}", "start", v_now, "bounded"),
+        Step(r"\le \frac{\max r}{1-\gamma}", "<=", bound_v, "rewards bounded"),
+        Step(r"\text{therefore } V^t(s) \to V^{\infty}(s)", "start", None, "monotone convergence", why=LIMIT),
+        Step(r"\text{Similarly, we know } Q^t(s, a) \to Q^{\infty}(s, a): Q^t(s, a)", "start", q_now, "'Similarly' (Q is monotone and bounded as V is)", nontrivial=q_moves,
+             garbled=None),
+        Step(r"\le Q^{t+1}(s, a)", "<=", q_next, "", nontrivial=q_moves),
+        Step(r"Q^t(s, a) \le \frac{\max r}{1-\gamma}", "start", q_now, "bounded"),
+        Step(r"\le \frac{\max r}{1-\gamma}", "<=", bound_q, "rewards bounded"),
+        Step(r"\text{Similarly, we know } Q^t(s, a) \to Q^{\infty}(s, a)", "start", None, "monotone convergence", why=LIMIT, garbled=None),
+        Step(r"\text{Since the Bayesian policy is assumed to converge, } \{Q^{t,i}(s, a^{\mathcal{P}^i}, a^i)\} \text{ and } \{Q^{t,i}(s, a^{\mathcal{P}^i})\} \text{ are convergent}", "start", None, "Assumption 5.4 (the policy converges)", why=LIMIT),
+        Step(r"\exists T_0 \; \forall t > T_0: Q^{\infty,i}(s,a^{\mathcal{P}^i},a^i) - \frac{\Delta}{4} \le Q^{t,i}(s,a^{\mathcal{P}^i},a^i) \le Q^{\infty,i}(s,a^{\mathcal{P}^i},a^i) + \frac{\Delta}{4}", "start", None, "convergence of Q^{t,i}", why=LIMIT),
+    ],
+    notes="The finite-t premise holds at every instance (it is Lemma A.5 at the stated step); "
+          "the lemma itself is a limit statement.",
+)
