@@ -191,7 +191,7 @@ class MAStACState(NamedTuple):
     opt_a: Any
     opt_c: Any
     step: Any
-    struct: dict            # q_idx, q_valid [n, K]; g_idx, g_valid [n, G]; rew_w [n, n]; low, high
+    struct: dict            # q_idx, q_valid [n, K]; pairs p_i, p_j [P] of line 16; rew_w [n, n]; low, high
 
 
 def actor_apply(params, obs, struct, cfg):
@@ -240,7 +240,7 @@ def _init(key, spec: SystemSpec, cfg: dict, variant: str | None = None) -> MAStA
     cfg = validate({**cfg, **({"variant": variant} if variant else {})})
     st = structure(spec, cfg)
     q_idx, q_val = _padded(st["q_in"])
-    g_idx, g_val = _padded(st["grad"])
+    p_i, p_j = np.nonzero(st["grad"])                         # the pairs (i, j) of line 16
     n, ds = spec.n, spec.state_dim // spec.n
     if ds * n != spec.state_dim:
         raise InputError(f"state_dim {spec.state_dim} is not a multiple of n = {n} (agent-major state expected)")
@@ -250,8 +250,8 @@ def _init(key, spec: SystemSpec, cfg: dict, variant: str | None = None) -> MAStA
     actor = mlp_init(ka, n, [spec.obs_dim, *cfg["actor_hidden"], out])
     critic = mlp_init(kc, n, [q_idx.shape[1] * (ds + da), *cfg["critic_hidden"], 1])
     opt_a, opt_c = optax.adam(cfg["lr_actor"]), optax.adam(cfg["lr_critic"])
-    struct = {"q_idx": jnp.asarray(q_idx), "q_valid": jnp.asarray(q_val), "g_idx": jnp.asarray(g_idx),
-              "g_valid": jnp.asarray(g_val), "rew_w": jnp.asarray(st["rew_w"]),
+    struct = {"q_idx": jnp.asarray(q_idx), "q_valid": jnp.asarray(q_val), "p_i": jnp.asarray(p_i, jnp.int32),
+              "p_j": jnp.asarray(p_j, jnp.int32), "rew_w": jnp.asarray(st["rew_w"]),
               "low": jnp.float32(spec.act_low), "high": jnp.float32(spec.act_high)}
     return MAStACState(actor, critic, actor, critic, opt_a.init(actor), opt_c.init(critic),
                        jnp.zeros((), jnp.int32), struct)
@@ -278,16 +278,15 @@ def actor_objective(actor, critic, batch: Transition, struct, cfg):
     a = batch.act
     pi = actor_apply(actor, batch.obs, struct, cfg)           # [B, n, da]
 
-    def pair(i, j, valid):
+    def pair(i, j):
         idx, qv = struct["q_idx"][j], struct["q_valid"][j]
         sel = (idx == i)[None, :, None]
         ai = jnp.where(sel, pi[:, i][:, None, :], a[:, idx])   # a_i from the actor, the rest from the batch
         x = (jnp.concatenate([s[:, idx], ai], -1) * qv[:, None]).reshape(s.shape[0], -1)
-        return valid * mlp_apply_one(critic, j, x)[:, 0]      # [B]
+        return mlp_apply_one(critic, j, x)[:, 0]              # [B]
 
-    Q = jax.vmap(lambda i, js, vs: jax.vmap(lambda j, v: pair(i, j, v))(js, vs))(
-        jnp.arange(n), struct["g_idx"], struct["g_valid"])       # [n, G, B]
-    return Q.sum((0, 1)).mean()
+    Q = jax.vmap(pair)(struct["p_i"], struct["p_j"])           # one row per pair (i, j), j in the grad set of i
+    return Q.sum(0).mean()
 
 
 def _update(state: MAStACState, batch: Transition, key, cfg):
