@@ -74,11 +74,14 @@ def measure(system, key, n=None, epochs=20, batch=256, seeds=2):
 
 def bench(args):
     from verify.marl import mabn_figures as F
-    keys = ["mastac-simultaneous", "mastac-approximated-k2", "mastac-undecomposed-q", "mastac-undecomposed-qhat",
-            *F.BASELINES]
+    keys = args.algos.split(",") if args.algos else [
+        "mastac-simultaneous", "mastac-approximated-k2", "mastac-undecomposed-q", "mastac-undecomposed-qhat", *F.BASELINES]
+    systems = args.systems.split(",")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, jax {jax.__version__}, {jax.devices()}")
     total = 0.0
     for system, n in (("warehouse9", None), ("warehouse40", args.n), ("temperature40", args.n)):
+        if system not in systems:
+            continue
         for key in keys:
             if system == "warehouse9" and key.startswith("qdcg"):
                 continue
@@ -165,6 +168,9 @@ def gpu(args):
                      "seeds": g["seeds"], "wall_s": time.time() - t0})
         print(f"{fig}/{panel}/{key}: {done}/{g['epochs']} epochs, compile {comp:.0f} s, {time.time() - t0:.0f} s", flush=True)
         dump()
+    # Figure 11's kappa = 2 curve is Figure 1's Example 2 'MAStAC approx.' (same configuration and seeds)
+    rows["figure-11"] += [dict(r, panel="kappa") for r in rows["figure-1"]
+                          if r["panel"] == "ex2" and r["algorithm"] == "mastac-approximated-k2"]
     # statements on what ran (a run shorter than Table 3's is reported, not decided)
     panels = {}
     for f, rs in rows.items():
@@ -189,6 +195,8 @@ def main():
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--n", type=int, default=16, help="agents for Examples 2 and 3 in --mode bench (paper: 40)")
     ap.add_argument("--chunk", type=int, default=250)
+    ap.add_argument("--algos", default=None, help="comma-separated run keys (default: all)")
+    ap.add_argument("--systems", default="warehouse9,warehouse40,temperature40")
     args = ap.parse_args()
     if args.mode == "gpu":
         if not args.out:
