@@ -32,7 +32,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import jax  # noqa: E402
 
 
-def _setup(system, key, n, epochs, batch, seeds):
+def _setup(system, key, n, epochs, batch, seeds, **loop):
     import jax.numpy as jnp
     from verify.marl import mabn_figures as F
     from verify.marl import mabn_systems as S
@@ -42,7 +42,7 @@ def _setup(system, key, n, epochs, batch, seeds):
         return None
     algo, (_, kappa) = res
     env = S.make_system(system, n=n)
-    cfg = O.make_config(F._algo_cfg(key, system, n, kappa), epochs=epochs, batch_size=batch)
+    cfg = O.make_config(F._algo_cfg(key, system, n, kappa), epochs=epochs, batch_size=batch, **loop)
     train = O.make_train(cfg, algo, env)
     rngs = jnp.stack([jax.random.PRNGKey(s) for s in range(seeds)])
     return train, rngs, env
@@ -52,7 +52,7 @@ def measure(system, key, n=None, epochs=20, batch=256, seeds=2):
     """(env steps/s, updates/s, compile s, s per epoch) with all seeds vmapped."""
     import jax.numpy as jnp
     with jax.enable_x64(False):
-        s = _setup(system, key, n, epochs, batch, seeds)
+        s = _setup(system, key, n, epochs, batch, seeds, warmup=1)   # updates from the first epoch on (timing only)
         if s is None:
             return None
         train, rngs, env = s
@@ -103,7 +103,7 @@ def gpu(args):
     from verify.marl import mabn_figures as F
     os.makedirs(args.out, exist_ok=True)
     T0 = time.time()
-    prof = F.PROFILES["paper"]
+    prof = F.PROFILES[args.profile]
     order = [("figure-2", "ablation"), ("figure-1", "ex1"), ("figure-1", "ex3"), ("figure-1", "ex2"), ("figure-11", "kappa")]
     groups = []
     for fig, panel in order:
@@ -195,6 +195,7 @@ def main():
     ap.add_argument("--batch", type=int, default=256)
     ap.add_argument("--n", type=int, default=16, help="agents for Examples 2 and 3 in --mode bench (paper: 40)")
     ap.add_argument("--chunk", type=int, default=250)
+    ap.add_argument("--profile", default="paper", choices=("quick", "paper", "deep"), help="--mode gpu")
     ap.add_argument("--algos", default=None, help="comma-separated run keys (default: all)")
     ap.add_argument("--systems", default="warehouse9,warehouse40,temperature40")
     args = ap.parse_args()
