@@ -171,6 +171,7 @@ CLAIM_MODULES = [
     "verify.claims.statements",
     "verify.claims.tables",
     "verify.claims.limits",
+    "verify.claims.figures_mabn",
 ]
 
 
