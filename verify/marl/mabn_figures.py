@@ -146,7 +146,7 @@ def _algo_cfg(key, system, n, kappa):
     if B is not None and hasattr(B, "config_for"):
         return B.config_for(system, key)
     t = MS.TABLE3[system]     # the baselines share Table 3's networks and rates (the paper prints only MAStAC's)
-    return {"gamma": MS.DEFAULTS["gamma"], "tau": MS.DEFAULTS["tau"], "noise": MS.DEFAULTS["noise"],
+    return {"gamma": t["gamma"], "tau": MS.DEFAULTS["tau"], "noise": MS.DEFAULTS["noise"],
             "lr_actor": t["lr_actor"], "lr_critic": t["lr_critic"], "actor_hidden": t["actor_hidden"],
             "critic_hidden": MS.DEFAULTS["critic_hidden"], "actor_out": t["actor_out"]}
 

@@ -68,11 +68,11 @@ DEFAULTS: dict[str, Any] = {
 #: Table 3 (per example); "epochs" and "episode" are the loop's, the rest MAStAC's
 TABLE3 = {
     "warehouse9": {"actor_hidden": (64, 64, 64), "actor_out": "softmax-keep", "lr_actor": 1e-4, "lr_critic": 1e-3,
-                   "batch_size": 256, "episode": 8, "epochs": 3500},
+                   "batch_size": 256, "episode": 8, "epochs": 3500, "gamma": 0.95},
     "warehouse40": {"actor_hidden": (64, 64, 64), "actor_out": "softmax-keep", "lr_actor": 5e-4, "lr_critic": 5e-3,
-                    "batch_size": 256, "episode": 8, "epochs": 6000},
+                    "batch_size": 256, "episode": 8, "epochs": 6000, "gamma": 0.95},
     "temperature40": {"actor_hidden": (), "actor_out": "tanh", "lr_actor": 1e-4, "lr_critic": 1e-3,
-                      "batch_size": 256, "episode": 40, "epochs": 5000},
+                      "batch_size": 256, "episode": 40, "epochs": 5000, "gamma": 0.9},
 }
 
 
@@ -82,7 +82,7 @@ def config_for(system: str, variant: str = "simultaneous", q_mask=None, **over) 
         raise InputError(f"unknown system {system!r}; known: {', '.join(TABLE3)}")
     t = TABLE3[system]
     cfg = copy.deepcopy(DEFAULTS)
-    cfg.update({k: t[k] for k in ("actor_hidden", "actor_out", "lr_actor", "lr_critic")})
+    cfg.update({k: t[k] for k in ("actor_hidden", "actor_out", "lr_actor", "lr_critic", "gamma")})
     cfg["variant"] = variant
     cfg["q_mask"] = q_mask
     for k, v in over.items():
