@@ -88,6 +88,9 @@ def _parser() -> argparse.ArgumentParser:
                     help="output folder (default: results/figures in the project)")
     fg.add_argument("--json", action="store_true", help="print JSON")
     _add_cluster_options(fg)
+    fg.add_argument("--seeds-per-task", type=int, default=None, metavar="K",
+                    help="cut the training sweeps (bnac Figures 4-6) into tasks of K seeds each (default 5 "
+                         "under --workers / --scheduler; without them the chunks run in this process)")
     return p
 
 
@@ -333,7 +336,7 @@ def _check_on_cluster(claims, args) -> list[dict]:
     return recs
 
 
-def _figures_on_cluster(ids, args, prog) -> dict:
+def _figures_on_cluster(ids, args, prog, cluster) -> dict:
     """``verify figures`` on a Dask cluster: one task per figure configuration, each result stored
     under ``<out>/figure-tasks`` as it lands (a rerun skips the finished ones)."""
     import os as _os
@@ -343,8 +346,9 @@ def _figures_on_cluster(ids, args, prog) -> dict:
     tasks = [Task("verify.distributed:figure_record", {"figure": i, "profile": args.profile,
                                                        "out": _os.path.abspath(args.out)}) for i in ids]
     prog.phase(f"running {len(ids)} figure configurations on the cluster")
-    res = run_tasks(tasks, workers=args.workers, scheduler=args.scheduler,
-                    store=TaskStore(_os.path.join(args.out, "figure-tasks")),
+    if not tasks:
+        return {}
+    res = run_tasks(tasks, cluster=cluster, store=TaskStore(_os.path.join(args.out, "figure-tasks")),
                     progress=lambda i, t, r, how: prog.advance(f"{ids[i]} done" + (" (stored)" if how == "stored"
                                                                                    else "")))
     return dict(zip(ids, res))
@@ -457,6 +461,8 @@ def _run(args) -> int:
     if args.cmd == "figures":
         from .progress import Progress, phase
         _cluster_wanted(args)
+        if args.seeds_per_task is not None and args.seeds_per_task < 1:
+            raise InputError(f"--seeds-per-task must be at least 1 (got {args.seeds_per_task})")
         if args.out is not None:
             writable_dir(args.out)
         phase("loading the figure modules (imports and JAX set-up take a few seconds)")
@@ -470,9 +476,17 @@ def _run(args) -> int:
             args.out = writable_dir(RESULTS_DIR)
         out = {}
         done = {}
-        with Progress(len(ids), "figures", out=sys.stderr if args.json else None) as prog:
-            if _cluster_wanted(args):
-                done = _figures_on_cluster(ids, args, prog)
+        from contextlib import ExitStack
+
+        from .distributed import SEEDS_PER_TASK, Cluster, sweep_figure, sweeps
+        on_cluster = _cluster_wanted(args)
+        with Progress(len(ids), "figures", out=sys.stderr if args.json else None) as prog, ExitStack() as stack:
+            cluster = stack.enter_context(Cluster(args.workers, args.scheduler))
+            if on_cluster:  # one task per figure; figures that train sweeps send out seed chunks instead
+                done = _figures_on_cluster([i for i in ids if not sweep_figure(table[i])], args, prog, cluster)
+            if on_cluster or args.seeds_per_task is not None:
+                stack.enter_context(sweeps(cluster, SEEDS_PER_TASK if args.seeds_per_task is None else args.seeds_per_task,
+                                           os.path.join(args.out, "figure-tasks")))
             for i in ids:
                 if i not in done:
                     prog.phase(f"running {i}")

@@ -22,17 +22,23 @@ dask.distributed is an optional extra: ``pip install -e '.[distributed]'``.
 """
 from __future__ import annotations
 
+import contextlib
+import csv
 import dataclasses
 import importlib
 import json
 import os
+import pickle
 import time
 
 from .errors import InputError
 from .taskstore import TaskStore, code_version, task_key
 
 __all__ = ["Task", "Cluster", "run_tasks", "check_options", "execute", "figure_record", "grid_chunk", "sweep_tasks",
-           "run_sweep", "CONNECT_TIMEOUT_S", "MISSING"]
+           "run_sweep", "sweeps", "grid", "sweep_figure", "CONNECT_TIMEOUT_S", "MISSING", "SEEDS_PER_TASK"]
+
+#: seeds per task of a training sweep cut into tasks (``--seeds-per-task``)
+SEEDS_PER_TASK = 5
 
 #: how long to wait for a ``--scheduler`` before saying it cannot be reached
 CONNECT_TIMEOUT_S = 5.0
@@ -238,12 +244,88 @@ def sweep_tasks(spec: dict, out_dir: str, seeds_per_task: int) -> list[Task]:
 
 
 def run_sweep(spec: dict, out_dir: str, seeds_per_task: int, workers: int | None = None,
-              scheduler: str | None = None, store: TaskStore | None = None, progress=None) -> dict:
-    """A training sweep as seed-chunk tasks; returns {"rows" (every chunk's, in seed order),
-    "complete", "tasks", "wall_s"}."""
+              scheduler: str | None = None, store: TaskStore | None = None, progress=None,
+              cluster: Cluster | None = None) -> dict:
+    """A training sweep as seed-chunk tasks; returns {"rows" (every chunk's, in the order the
+    uncut run writes them), "complete", "tasks", "chunks" (the chunks' tags), "wall_s"}."""
     t = time.time()
     tasks = sweep_tasks(spec, out_dir, seeds_per_task)
-    res = run_tasks(tasks, workers=workers, scheduler=scheduler, store=store, progress=progress)
-    rows = [r for x in res for r in x["rows"]]
+    res = run_tasks(tasks, workers=workers, scheduler=scheduler, store=store, progress=progress, cluster=cluster)
+    variants = {v: i for i, v in enumerate(spec["variants"])}
+    seeds = {int(s): i for i, s in enumerate(spec["seeds"])}
+    chunk = max(1, int(spec.get("chunk", 25)))
+
+    def order(r):  # run_grid writes update-chunk by update-chunk, then variant, seed, update
+        u = int(r["update"])
+        return ((u - 1) // chunk, variants[r["variant"]], seeds[int(r["seed"])], u)
+    rows = sorted((r for x in res for r in x["rows"]), key=order)
     return {"rows": rows, "complete": all(x["complete"] for x in res), "tasks": len(tasks),
-            "wall_s": time.time() - t}
+            "chunks": [x["tag"] for x in res], "wall_s": time.time() - t}
+
+
+#: figure modules whose training sweeps ``grid`` cuts into seed-chunk tasks: under a cluster these
+#: figures run in the client and send out their chunks, instead of running whole as one task
+SWEEP_FIGURE_MODULES = ("verify.marl.figures",)
+
+
+def sweep_figure(fn) -> bool:
+    """Whether the figure function ``fn`` trains sweeps through ``grid``."""
+    return getattr(fn, "__module__", None) in SWEEP_FIGURE_MODULES
+
+
+#: the active sweep setting (``sweeps``): None runs every sweep in one piece, in this process
+_SWEEPS: dict | None = None
+
+
+@contextlib.contextmanager
+def sweeps(cluster: Cluster | None = None, seeds_per_task: int = SEEDS_PER_TASK, store_root: str | None = None):
+    """Within this block, ``grid`` cuts every training sweep into seed-chunk tasks run on ``cluster``
+    (or in this process when it asks for none), with results stored under ``store_root``."""
+    global _SWEEPS
+    if seeds_per_task < 1:
+        raise InputError(f"--seeds-per-task must be at least 1 (got {seeds_per_task})")
+    old, _SWEEPS = _SWEEPS, {"cluster": cluster, "seeds_per_task": seeds_per_task, "store_root": store_root}
+    try:
+        yield
+    finally:
+        _SWEEPS = old
+
+
+def grid(spec: dict, out_dir: str, log=print, progress: bool = True) -> dict:
+    """``verify.marl.experiments.run_grid``, or within ``sweeps`` the same sweep as seed-chunk tasks:
+    the chunks' rows merged in the uncut run's order (also written to ``<out_dir>/<tag>/chunks.csv``),
+    the chunks' final runner states joined along the seed axis (read from the chunks' folders, so
+    ``out_dir`` must be a folder every worker shares), and ``train`` built here."""
+    from .marl.experiments import run_grid
+    if _SWEEPS is None:
+        return run_grid(spec, out_dir, log=log, progress=progress)
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+
+    from .marl.bnmappo import make_train
+    st = TaskStore(_SWEEPS["store_root"]) if _SWEEPS["store_root"] else None
+    res = run_sweep(spec, out_dir, _SWEEPS["seeds_per_task"], store=st, cluster=_SWEEPS["cluster"],
+                    progress=lambda i, t, r, how: log(f"{t.inputs['spec']['tag']}: {how}"))
+    runners = []
+    for tag in res["chunks"]:
+        path = os.path.join(out_dir, tag, "runner.pkl")
+        if not os.path.exists(path):
+            raise InputError(f"{path} is missing: a sweep on a cluster needs an output folder that every worker "
+                             "shares")
+        with open(path, "rb") as f:
+            runners.append(pickle.load(f))
+    runner = jax.tree_util.tree_map(lambda *x: jnp.asarray(np.concatenate(x, axis=1)), *runners)
+    train = make_train(spec["config"])
+    d = os.path.join(out_dir, spec["tag"])
+    os.makedirs(d, exist_ok=True)
+    path = os.path.join(d, "chunks.csv")
+    if res["rows"]:
+        with open(path + ".tmp", "w", newline="") as f:
+            w = csv.DictWriter(f, fieldnames=list(res["rows"][0].keys()))
+            w.writeheader()
+            w.writerows(res["rows"])
+        os.replace(path + ".tmp", path)
+    steps = train.n_updates * train.steps_per_update * len(spec["variants"]) * len(spec["seeds"])
+    return {"rows": res["rows"], "train": train, "runner": runner, "complete": res["complete"],
+            "wall_s": res["wall_s"], "steps_per_s": steps / max(res["wall_s"], 1e-9), "csv": path}
