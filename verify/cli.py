@@ -65,8 +65,10 @@ def _parser() -> argparse.ArgumentParser:
     _add_cluster_options(ck)
     rp = sub.add_parser("report", help="check every claim and write verification-report.md / .json",
                         description="Check every claim, replay the proofs, and write DIR/verification-report.md "
-                        "and .json; results are journaled in DIR/verification-results.jsonl, so an interrupted "
-                        "run resumes where it stopped.")
+                        "and .json; each result is stored as it finishes in DIR/verification-tasks (one file per "
+                        "claim or proof, named by a hash of its inputs and the code version) and logged in "
+                        "DIR/verification-results.jsonl, so an interrupted run resumes where it stopped and a "
+                        "rerun computes nothing.")
     rp.add_argument("ids", nargs="*", metavar="ID", help="claim ids to report on (default: every claim)")
     rp.add_argument("--out", default="report", metavar="DIR", help="output folder (created if missing)")
     rp.add_argument("--profile", choices=PROFILES, default="quick", help=_PROFILE_HELP)

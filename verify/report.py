@@ -113,8 +113,8 @@ def run_claims(ids: list[str] | None, ctx: Context, progress=None, journal: str 
     """Check the claims as tasks (``verify.distributed.run_tasks``: here, or on a Dask cluster with
     ``workers`` / ``scheduler``).  With a ``journal`` path, the task store beside it
     (``TASKS_DIR``) is the journal: claims whose result is stored for this profile, seed, witness
-    setting and code version are not checked again; every result computed is also appended to the
-    journal file as a readable log; ``fresh`` empties both first."""
+    setting and code version are not checked again; every result is also appended, once, to the
+    journal file as a readable log (with its task key under ``task``); ``fresh`` empties both first."""
     from .distributed import run_tasks
     from .taskstore import TaskStore
     claims = [get(i) for i in ids] if ids else all_claims()
@@ -125,15 +125,19 @@ def run_claims(ids: list[str] | None, ctx: Context, progress=None, journal: str 
             store.clear()
             if os.path.exists(journal):
                 os.remove(journal)
-        elif os.path.exists(journal):
-            read_journal(journal)  # cut a torn last line, so that the next record starts on its own line
+    logged = set()
+    if journal and os.path.exists(journal):
+        # cut a torn last line, so that the next record starts on its own line
+        logged = {r.get("task") for r in read_journal(journal)}
     run_id = f"{os.getpid()}-{time.time():.0f}"
 
     def landed(i, task, rec, how):
-        if how == "computed" and journal:
+        key = task.key()
+        if journal and key not in logged:  # computed now, or stored by a run killed before it logged it
             with open(journal, "a") as f:
-                f.write(json.dumps(rec, default=float) + "\n")
+                f.write(json.dumps(dict(rec, task=key), default=float) + "\n")
                 f.flush()
+            logged.add(key)
         if progress:
             progress(rec["id"], rec["verdict"], "(resumed)" if how == "stored" else f"{rec['seconds']:.1f}s")
 
