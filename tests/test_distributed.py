@@ -112,6 +112,7 @@ def test_bad_cluster_options_are_one_line_errors():
                     "not both")
     one_line_exit_2(run("figures", "no-such-figure", "--workers", "-3"), "--workers must be at least 1")
     one_line_exit_2(run("check", "bnac:figure-1", "--workers", "2", "--instance", "{}"), "--instance")
+    one_line_exit_2(run("figures", "bnac:figure-4", "--seeds-per-task", "0"), "--seeds-per-task must be at least 1")
 
 
 def test_unreachable_scheduler_is_a_one_line_error(capsys):
