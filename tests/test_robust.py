@@ -192,6 +192,10 @@ def test_total_time_over_resumed_runs(tmp_path):
     rec = dict(to_json(get("mpg:theorem-4.7"), Result("refuted")), **old)
     with open(j, "w") as f:
         f.write(json.dumps(rec) + "\n")
+    from verify.report import TASKS_DIR, claim_tasks
+    from verify.taskstore import TaskStore
+    t = claim_tasks(["mpg:theorem-4.7"], Context())[0]  # the task store is the journal a run resumes from
+    TaskStore(os.path.join(out, TASKS_DIR)).put(t.key(), t.name, t.inputs, rec)
     stale = os.path.join(out, ".verification-report.json.abc123.tmp")  # left by a kill during a write
     open(stale, "w").write('{"half')
     obj = write_report(out, Context(), ids=["mpg:theorem-4.7", "mpg:corollary-4.8"], with_proofs=False)

@@ -25,6 +25,14 @@ class _Parser(argparse.ArgumentParser):
 _PROFILE_HELP = "how hard to look: instance counts and search starts (paper = 5x quick, deep = 25x quick)"
 _SEED_HELP = "seed of every random instance; the same seed gives the same results"
 _NO_WIT_HELP = "leave out the typed-in witness corpus: verdicts rest on the searches alone"
+_WORKERS_HELP = ("run the tasks (one per claim, figure or seed chunk) on a local Dask cluster of N worker "
+                 "processes (needs pip install -e '.[distributed]'); without it or --scheduler, in this process")
+_SCHEDULER_HELP = "run the tasks on an existing Dask cluster, given its scheduler's address (tcp://host:8786)"
+
+
+def _add_cluster_options(sp) -> None:
+    sp.add_argument("--workers", type=int, default=None, metavar="N", help=_WORKERS_HELP)
+    sp.add_argument("--scheduler", default=None, metavar="ADDRESS", help=_SCHEDULER_HELP)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -54,16 +62,20 @@ def _parser() -> argparse.ArgumentParser:
                     help="check on your own game, a JSON or .npz file (see examples/README.md); the claim's "
                          "search over policy parameters runs on that game")
     ck.add_argument("--no-witnesses", action="store_true", help=_NO_WIT_HELP)
+    _add_cluster_options(ck)
     rp = sub.add_parser("report", help="check every claim and write verification-report.md / .json",
                         description="Check every claim, replay the proofs, and write DIR/verification-report.md "
-                        "and .json; results are journaled in DIR/verification-results.jsonl, so an interrupted "
-                        "run resumes where it stopped.")
+                        "and .json; each result is stored as it finishes in DIR/verification-tasks (one file per "
+                        "claim or proof, named by a hash of its inputs and the code version) and logged in "
+                        "DIR/verification-results.jsonl, so an interrupted run resumes where it stopped and a "
+                        "rerun computes nothing.")
     rp.add_argument("ids", nargs="*", metavar="ID", help="claim ids to report on (default: every claim)")
     rp.add_argument("--out", default="report", metavar="DIR", help="output folder (created if missing)")
     rp.add_argument("--profile", choices=PROFILES, default="quick", help=_PROFILE_HELP)
     rp.add_argument("--seed", type=int, default=0, help=_SEED_HELP)
     rp.add_argument("--fresh", action="store_true", help="ignore results saved by an interrupted run")
     rp.add_argument("--no-witnesses", action="store_true", help=_NO_WIT_HELP)
+    _add_cluster_options(rp)
     pr = sub.add_parser("proof", help="replay printed proofs step by step",
                         description="Replay printed proofs step by step; each step holds, fails or is not evaluable.")
     pr.add_argument("ids", nargs="*", metavar="ID", help="proof ids (default: all)")
@@ -77,6 +89,10 @@ def _parser() -> argparse.ArgumentParser:
     fg.add_argument("--out", default=None, metavar="DIR",
                     help="output folder (default: results/figures in the project)")
     fg.add_argument("--json", action="store_true", help="print JSON")
+    _add_cluster_options(fg)
+    fg.add_argument("--seeds-per-task", type=int, default=None, metavar="K",
+                    help="cut the training sweeps (bnac Figures 4-6) into tasks of K seeds each (default 5 "
+                         "under --workers / --scheduler; without them the chunks run in this process)")
     return p
 
 
@@ -295,6 +311,51 @@ def _show(args) -> int:
     return 0
 
 
+def _cluster_wanted(args) -> bool:
+    """Whether --workers or --scheduler asks for a Dask cluster; bad values are refused before any work."""
+    from .distributed import check_options
+    return check_options(getattr(args, "workers", None), getattr(args, "scheduler", None))
+
+
+def _check_on_cluster(claims, args) -> list[dict]:
+    """``verify check`` of many claims on a Dask cluster: one task per claim (the report's task), the
+    records in the order asked; a bar on a terminal advances as each claim lands."""
+    from types import SimpleNamespace
+
+    from .distributed import run_tasks
+    from .progress import Progress
+    from .report import claim_tasks
+    ctx = Context(profile=args.profile, seed=args.seed, witnesses=not args.no_witnesses)
+    with Progress(len(claims), "claims", bar=None) as prog:
+        adv = (lambda i, t, rec, how: prog.advance(f"{rec['id']} {rec['verdict']}")) if prog.bar else None
+        recs = run_tasks(claim_tasks([c.id for c in claims], ctx), workers=args.workers,
+                         scheduler=args.scheduler, progress=adv)
+    if not args.json:
+        for c, rec in zip(claims, recs):
+            r = SimpleNamespace(**{k: rec.get(k) for k in ("verdict", "checked_instances", "max_error", "notes",
+                                                           "readings")})
+            _print_check(c, r, rec.get("reproduce"))
+    return recs
+
+
+def _figures_on_cluster(ids, args, prog, cluster) -> dict:
+    """``verify figures`` on a Dask cluster: one task per figure configuration, each result stored
+    under ``<out>/figure-tasks`` as it lands (a rerun skips the finished ones)."""
+    import os as _os
+
+    from .distributed import Task, run_tasks
+    from .taskstore import TaskStore
+    tasks = [Task("verify.distributed:figure_record", {"figure": i, "profile": args.profile,
+                                                       "out": _os.path.abspath(args.out)}) for i in ids]
+    prog.phase(f"running {len(ids)} figure configurations on the cluster")
+    if not tasks:
+        return {}
+    res = run_tasks(tasks, cluster=cluster, store=TaskStore(_os.path.join(args.out, "figure-tasks")),
+                    progress=lambda i, t, r, how: prog.advance(f"{ids[i]} done" + (" (stored)" if how == "stored"
+                                                                                   else "")))
+    return dict(zip(ids, res))
+
+
 def _run(args) -> int:
     if args.cmd == "list":
         cl = all_claims()
@@ -309,6 +370,9 @@ def _run(args) -> int:
         return _show(args)
     if args.cmd == "check":
         from .progress import Progress, phase
+        if _cluster_wanted(args) and (args.game is not None or args.instance is not None):
+            raise InputError("--workers / --scheduler run many claims as tasks; --instance and --game check "
+                             "in this process (leave the cluster options out)")
         phase("loading the claims (imports and JAX set-up take a few seconds)")
         claims = [get(i) for i in args.ids]  # unknown ids fail before any work
         inst = None
@@ -335,8 +399,10 @@ def _run(args) -> int:
                 normalize_spec({k: inst[k] for k in ("n_states", "action_sizes", "n_agents") if k in inst})
         from .instances import drop_unread_instance
         recs = []
+        if _cluster_wanted(args):
+            recs = _check_on_cluster(claims, args)
         with Progress(len(claims), "claims") as prog:  # a bar on a terminal only: stdout stays plain
-            for c in claims:
+            for c in ([] if recs else claims):
                 if prog.bar:
                     prog.phase(f"checking {c.id}")
                 if args.game is not None:
@@ -361,6 +427,7 @@ def _run(args) -> int:
         return 0
     if args.cmd == "report":
         from .progress import Progress, phase
+        _cluster_wanted(args)
         writable_dir(args.out)
         phase("loading the claims (imports and JAX set-up take a few seconds)")
         from .report import write_report
@@ -368,7 +435,8 @@ def _run(args) -> int:
         ids = [get(i).id for i in args.ids] or None  # unknown ids fail before any work
         with Progress(len(ids or all_claims()), "claims") as prog:
             obj = write_report(args.out, ctx, ids=ids, progress=lambda i, v, t: prog.advance(f"{i:34s} {v:12s} {t}"),
-                               fresh=args.fresh, phase=prog.phase)
+                               fresh=args.fresh, phase=prog.phase, workers=args.workers,
+                               scheduler=args.scheduler)
         counts = {}
         for r in obj["claims"]:
             counts[r["verdict"]] = counts.get(r["verdict"], 0) + 1
@@ -400,6 +468,9 @@ def _run(args) -> int:
         return 0
     if args.cmd == "figures":
         from .progress import Progress, phase
+        _cluster_wanted(args)
+        if args.seeds_per_task is not None and args.seeds_per_task < 1:
+            raise InputError(f"--seeds-per-task must be at least 1 (got {args.seeds_per_task})")
         if args.out is not None:
             writable_dir(args.out)
         phase("loading the figure modules (imports and JAX set-up take a few seconds)")
@@ -412,10 +483,22 @@ def _run(args) -> int:
         if args.out is None:
             args.out = writable_dir(RESULTS_DIR)
         out = {}
-        with Progress(len(ids), "figures", out=sys.stderr if args.json else None) as prog:
+        done = {}
+        from contextlib import ExitStack
+
+        from .distributed import SEEDS_PER_TASK, Cluster, sweep_figure, sweeps
+        on_cluster = _cluster_wanted(args)
+        with Progress(len(ids), "figures", out=sys.stderr if args.json else None) as prog, ExitStack() as stack:
+            cluster = stack.enter_context(Cluster(args.workers, args.scheduler))
+            if on_cluster:  # one task per figure; figures that train sweeps send out seed chunks instead
+                done = _figures_on_cluster([i for i in ids if not sweep_figure(table[i])], args, prog, cluster)
+            if on_cluster or args.seeds_per_task is not None:
+                stack.enter_context(sweeps(cluster, SEEDS_PER_TASK if args.seeds_per_task is None else args.seeds_per_task,
+                                           os.path.join(args.out, "figure-tasks")))
             for i in ids:
-                prog.phase(f"running {i}")
-                res = table[i](args.profile, args.out)
+                if i not in done:
+                    prog.phase(f"running {i}")
+                res = done[i] if i in done else table[i](args.profile, args.out)
                 out[i] = res
                 lines = [f"{i}: written to {args.out}"]
                 sts = (res or {}).get("statements", [])
@@ -428,7 +511,7 @@ def _run(args) -> int:
                 if not args.json:
                     for ln in lines:
                         print(ln)
-                if prog.bar or args.json:
+                if (prog.bar or args.json) and i not in done:
                     prog.advance(f"{i} done")
         if args.json:
             print(json.dumps({"figures": out}, indent=1, default=str))

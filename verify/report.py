@@ -1,8 +1,12 @@
 """The verification report: every registered claim checked, written as Markdown and JSON.
 
-Results are appended to ``<out>/verification-results.jsonl`` as each claim finishes, so an
-interrupted run resumes where it stopped (claims already checked with the same profile and seed are
-not redone); ``fresh=True`` starts over.
+Each claim and each proof replay is a task (``verify.distributed``); its result is written, as it
+finishes, to ``<out>/verification-tasks/<hash>.json``, the hash taken over the claim or proof id, the
+profile, the seed, the witness setting and the code version.  That store is the journal: an
+interrupted run resumes where it stopped, and a rerun after completion computes nothing;
+``fresh=True`` starts over.  Every computed claim record is also appended to
+``<out>/verification-results.jsonl``, a readable log (``verify show`` reads it).  With ``workers`` or
+``scheduler`` the tasks run on a Dask cluster; the records are the same as in the serial run.
 """
 from __future__ import annotations
 
@@ -66,47 +70,79 @@ def parse_journal(text: str) -> list[dict]:
     return recs
 
 
+#: the task store under a report's folder: one file per finished task (claim or proof), named by the
+#: hash of (task, claim or proof id, profile, seed, witnesses, code version); the journal a rerun
+#: resumes from
+TASKS_DIR = "verification-tasks"
+
+
+def claim_record(claim: str, profile: str, seed: int, witnesses: bool) -> dict:
+    """The task of one claim: check it at (profile, seed, witnesses) and return its JSON record (as
+    JSON gives it back, the form it has in the store), with ``elapsed`` its wall time.  A crashing
+    checker is reported, never hidden."""
+    from .instances import drop_unread_instance
+    t = time.perf_counter()
+    c = get(claim)
+    ctx = Context(profile=profile, seed=seed, witnesses=witnesses)
+    try:
+        r = c.run(ctx)
+    except Exception as e:
+        r = Result("inconclusive", notes=f"the checker raised {type(e).__name__}: {e}")
+    rec = to_json(c, r)
+    rec["reproduce"] = drop_unread_instance(c, rec.get("reproduce"))
+    rec["profile"], rec["seed"], rec["witnesses"] = profile, seed, witnesses
+    rec["elapsed"] = round(time.perf_counter() - t, 3)
+    return json.loads(json.dumps(rec, default=float))
+
+
+def proof_record(proof: str, profile: str, seed: int) -> dict:
+    """The task of one proof: its step-by-step replay (``verify.proofs.replay``)."""
+    from .proofs import replay
+    return json.loads(json.dumps(replay(proof, profile=profile, seed=seed), default=float))
+
+
+def claim_tasks(ids: list[str], ctx: Context) -> list:
+    from .distributed import Task
+    return [Task("verify.report:claim_record", {"claim": i, "profile": ctx.profile, "seed": ctx.seed,
+                                                 "witnesses": ctx.witnesses}) for i in ids]
+
+
 def run_claims(ids: list[str] | None, ctx: Context, progress=None, journal: str | None = None,
-               fresh: bool = False) -> list[dict]:
+               fresh: bool = False, workers: int | None = None, scheduler: str | None = None,
+               cluster=None) -> list[dict]:
+    """Check the claims as tasks (``verify.distributed.run_tasks``: here, or on a Dask cluster with
+    ``workers`` / ``scheduler``).  With a ``journal`` path, the task store beside it
+    (``TASKS_DIR``) is the journal: claims whose result is stored for this profile, seed, witness
+    setting and code version are not checked again; every result is also appended, once, to the
+    journal file as a readable log (with its task key under ``task``); ``fresh`` empties both first."""
+    from .distributed import run_tasks
+    from .taskstore import TaskStore
     claims = [get(i) for i in ids] if ids else all_claims()
-    done: dict[str, dict] = {}
-    if journal and os.path.exists(journal) and not fresh:
-        for rec in read_journal(journal):
-            if (rec.get("profile") == ctx.profile and rec.get("seed") == ctx.seed
-                    and rec.get("witnesses", True) == ctx.witnesses):
-                done[rec["id"]] = rec
-    elif journal and fresh and os.path.exists(journal):
-        os.remove(journal)
-    out = []
+    store = None
+    if journal:
+        store = TaskStore(os.path.join(os.path.dirname(os.path.abspath(journal)), TASKS_DIR))
+        if fresh:
+            store.clear()
+            if os.path.exists(journal):
+                os.remove(journal)
+    logged = set()
+    if journal and os.path.exists(journal):
+        # cut a torn last line, so that the next record starts on its own line
+        logged = {r.get("task") for r in read_journal(journal)}
     run_id = f"{os.getpid()}-{time.time():.0f}"
-    last = time.perf_counter()
-    for c in claims:
-        if c.id in done:
-            out.append(done[c.id])
-            if progress:
-                progress(c.id, done[c.id]["verdict"], "(resumed)")
-            continue
-        try:
-            r = c.run(ctx)
-        except Exception as e:  # a crashing checker is reported, never hidden
-            r = Result("inconclusive", notes=f"the checker raised {type(e).__name__}: {e}")
-        rec = to_json(c, r)
-        from .instances import drop_unread_instance
-        rec["reproduce"] = drop_unread_instance(c, rec.get("reproduce"))
-        now = time.perf_counter()
-        # wall time since the previous claim finished (its check plus the harness around it): the
-        # report's total over resumed runs is the sum of these
-        rec["profile"], rec["seed"], rec["witnesses"] = ctx.profile, ctx.seed, ctx.witnesses
-        rec["elapsed"], rec["run"] = round(now - last, 3), run_id
-        last = now
-        out.append(rec)
-        if journal:
+
+    def landed(i, task, rec, how):
+        key = task.key()
+        if journal and key not in logged:  # computed now, or stored by a run killed before it logged it
             with open(journal, "a") as f:
-                f.write(json.dumps(rec, default=float) + "\n")
+                f.write(json.dumps(dict(rec, task=key), default=float) + "\n")
                 f.flush()
+            logged.add(key)
         if progress:
-            progress(c.id, r.verdict, f"{r.seconds:.1f}s")
-    return out
+            progress(rec["id"], rec["verdict"], "(resumed)" if how == "stored" else f"{rec['seconds']:.1f}s")
+
+    return run_tasks(claim_tasks([c.id for c in claims], ctx), workers=workers, scheduler=scheduler,
+                     store=store, progress=landed, run=run_id, cluster=cluster)
 
 
 def _fmt(x) -> str:
@@ -256,7 +292,7 @@ def markdown(records: list[dict], ctx: Context, seconds: float, proofs: list[dic
 
 
 def write_report(out_dir: str, ctx: Context, ids=None, progress=None, fresh=False, with_proofs=True,
-                 phase=None) -> dict:
+                 phase=None, workers: int | None = None, scheduler: str | None = None) -> dict:
     """Check the claims (resuming from the journal), replay the proofs, and write the Markdown and JSON
     reports, each atomically.  ``seconds`` is the total over every run that contributed a result (the
     sum of the journaled per-claim times, plus this run's proof replay); ``seconds_this_run`` this run's."""
@@ -268,23 +304,33 @@ def write_report(out_dir: str, ctx: Context, ids=None, progress=None, fresh=Fals
             except OSError:
                 pass
     t = time.time()
-    recs = run_claims(ids, ctx, progress, journal=os.path.join(out_dir, "verification-results.jsonl"), fresh=fresh)
-    proofs = None
-    if with_proofs:
-        try:
-            from .proofs import list_proofs, replay
-            names = list_proofs()
-            if phase:
-                phase(f"replaying {len(names)} proofs step by step")
-            proofs = [replay(p, profile=ctx.profile, seed=ctx.seed) for p in names]
-        except ImportError:
-            proofs = None
+    from .distributed import Cluster, Task, run_tasks
+    from .taskstore import TaskStore
+    with Cluster(workers, scheduler) as cluster:  # one cluster for the claims and the proofs
+        recs = run_claims(ids, ctx, progress, journal=os.path.join(out_dir, "verification-results.jsonl"),
+                          fresh=fresh, cluster=cluster)
+        proofs = None
+        if with_proofs:
+            try:
+                from .proofs import list_proofs
+                names = list_proofs()
+            except ImportError:
+                names = None
+            if names is not None:
+                if phase:
+                    phase(f"replaying {len(names)} proofs step by step")
+                proofs = run_tasks([Task("verify.report:proof_record", {"proof": p, "profile": ctx.profile,
+                                                                        "seed": ctx.seed}) for p in names],
+                                   store=TaskStore(os.path.join(out_dir, TASKS_DIR)), cluster=cluster)
     if phase:
         phase("writing the report")
     t_this = time.time() - t
-    t_proofs = time.time() - t - sum(r.get("elapsed", 0.0) for r in recs if r.get("run") == _this_run(recs, t))
+    this = _this_run(recs, t)
     runs = len({r.get("run") for r in recs if r.get("run")}) or 1
-    secs = sum(float(r.get("elapsed", r.get("seconds", 0.0)) or 0.0) for r in recs) + max(t_proofs, 0.0)
+    # this run's wall time (its claims, in parallel or not, and its proof replay) plus the per-claim
+    # times of the earlier runs it resumed from
+    secs = sum(float(r.get("elapsed", r.get("seconds", 0.0)) or 0.0) for r in recs
+               if this is None or r.get("run") != this) + t_this
     md = markdown(recs, ctx, secs, proofs, runs=runs, seconds_this_run=t_this)
     obj = {"profile": ctx.profile, "seed": ctx.seed, "machine": _machine(), "seconds": round(secs, 1),
            "seconds_this_run": round(t_this, 1), "runs": runs, "claims": recs}
@@ -296,7 +342,6 @@ def write_report(out_dir: str, ctx: Context, ids=None, progress=None, fresh=Fals
 
 
 def _this_run(recs: list[dict], t0: float):
-    """The run id of the records this process wrote (the newest run id), or None when all were resumed."""
-    import os as _os
-    mine = [r.get("run") for r in recs if str(r.get("run", "")).startswith(f"{_os.getpid()}-")]
+    """The run id of the records this process computed (the newest run id), or None when all were resumed."""
+    mine = [r.get("run") for r in recs if str(r.get("run", "")).startswith(f"{os.getpid()}-")]
     return mine[-1] if mine else None

@@ -81,7 +81,7 @@ PROFILES = {
 def run_panels(profile: str, out_dir: str, panels=None, log=print, seed0: int = 0) -> dict:
     """Train (or resume) every panel of the profile; returns {panel: {"rows", "grid", "wall_s", ...}}."""
     from ..errors import InputError
-    from .experiments import run_grid
+    from ..distributed import grid as run_grid  # run_grid, or seed-chunk tasks under --workers / --scheduler
     if profile not in PROFILES:
         raise InputError(f"unknown profile {profile!r}; choose quick, paper or deep")
     prof = PROFILES[profile]
