@@ -71,7 +71,7 @@ def main(argv=None):
     ap.add_argument("--plan", choices=("smax", "tiny"), default="smax",
                     help="gpu mode: the SMAX runs, or 'tiny' (Coordination Game stand-ins, to exercise the script on a CPU)")
     ap.add_argument("--min-job", type=float, default=None,
-                    help="gpu mode: skip a job left with fewer seconds (default 120 for smax, 20 for tiny)")
+                    help="gpu mode: skip a job left with fewer seconds (default 120 for smax, 10 for tiny)")
     a = ap.parse_args(argv)
     t_start = time.time()
     info = {"devices": [str(d) for d in jax.devices()], "jax": jax.__version__, "python": platform.python_version(),
@@ -134,7 +134,7 @@ def gpu_runs(a, info, out, t_start, safe):
     from verify.marl.envs import make_env
     from verify.marl.experiments import run_grid
     left = lambda: a.budget - (time.time() - t_start)
-    min_job = a.min_job if a.min_job is not None else (20.0 if a.plan == "tiny" else 120.0)
+    min_job = a.min_job if a.min_job is not None else (10.0 if a.plan == "tiny" else 120.0)
     runs = []
     for tag, kind, env, kw, ne, seeds, variants, share, extra in gpu_plan(a.plan):
         budget = left() * share - 10

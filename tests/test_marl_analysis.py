@@ -177,13 +177,30 @@ def test_statements_find_planted_effects_and_their_reversal():
 
 @pytest.mark.slow
 def test_gpu_script_dry_run_on_cpu(tmp_path):
-    """``bench_marl.py --mode gpu --budget 60`` on the CPU finishes cleanly with at most 8 files."""
+    """``bench_marl.py --mode gpu --budget 60 --plan tiny`` (Coordination Game stand-ins) runs every job on the CPU
+    and finishes cleanly with at most 8 files."""
     import subprocess
     import sys
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     out = tmp_path / "out"
     p = subprocess.run([sys.executable, os.path.join(root, "bench", "bench_marl.py"), "--mode", "gpu", "--out", str(out),
-                        "--budget", "60"], capture_output=True, text=True, timeout=600)
+                        "--budget", "60", "--plan", "tiny"], capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stderr[-2000:]
     files = os.listdir(out)
     assert "runs.json" in files and "throughput.json" in files and len(files) <= 8
+
+
+def test_gpu_script_with_a_budget_too_small_skips_cleanly(tmp_path):
+    """``bench_marl.py --mode gpu --budget 60`` (the SMAX plan): every job is left with less than its minimum,
+    is skipped with a recorded reason, and the script exits 0 with runs.json and throughput.json."""
+    import json
+    import subprocess
+    import sys
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    out = tmp_path / "out"
+    p = subprocess.run([sys.executable, os.path.join(root, "bench", "bench_marl.py"), "--mode", "gpu", "--out", str(out),
+                        "--budget", "60"], capture_output=True, text=True, timeout=300)
+    assert p.returncode == 0, p.stderr[-2000:]
+    assert json.load(open(out / "runs.json")) == []
+    errs = json.load(open(out / "throughput.json"))["errors"]
+    assert len(errs) == 3 and all("skipped" in e for e in errs)
