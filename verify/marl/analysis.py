@@ -96,7 +96,8 @@ def kl_to_empty(policy, params, obs, G, avail, key, n_samples: int = 32):
     cond = _kl(lp, l0[None]).mean(0)
     pm = jnp.exp(lp).mean(0)
     marg = _kl(jnp.log(pm), l0)
-    return cond, marg
+    has = G.sum(0) > 0      # no parent: pi^i is the empty-DAG policy itself (exactly 0, not a rounding of it)
+    return jnp.where(has, cond, 0.0), jnp.where(has, marg, 0.0)
 
 
 def state_stats(G, view, kl_cond, kl_marg, cand):
