@@ -156,8 +156,8 @@ def gpu_runs(a, info, out, t_start, safe):
         if tr is None:
             continue
         per = tr.steps_per_update * len(seeds) * len(variants)
-        # the run compiles again (its schedule depends on its length): keep 1.5 compile times and 30% spare
-        n_up = max(int(0.7 * max(rest - 1.5 * m["compile_s"], 0.1 * rest) * m["steps_per_s"] / per), 4)
+        # the run compiles again (its schedule depends on its length): keep 1.5 compile times and 40% spare
+        n_up = max(int(0.6 * max(rest - 1.5 * m["compile_s"], 0.1 * rest) * m["steps_per_s"] / per), 4)
         cfg["total_steps"] = n_up * tr.steps_per_update
         gz = os.path.join(out, f"{tag}.csv.gz")
         rec = {"tag": tag, "kind": kind, "env": env, "total_steps_per_run": cfg["total_steps"], "n_updates": n_up,
