@@ -622,7 +622,7 @@ def _too_short(rows) -> bool:
     return not n or min(n.values()) < DEFS_ANALYSIS["min_checkpoints"]
 
 
-def _astmt(fig, panel, slug, text, res, phases=None):
+def _astmt(fig, panel, slug, text, res):
     st = _stmt(f"{panel}-{slug}", text, res, panel, fig)
     if panel == "smaxMMM2":
         st["numbers"]["stand-in"] = _MMM2_NOTE
@@ -677,7 +677,9 @@ def statements_analysis(panels: dict, fig: str) -> list[dict]:
                 sts.append(_astmt("8", p, "high-health-after-regularization", "For MMM2 ... in the middle of a% to b%, "
                                   "the increase of the regularization causes all agents to depend on actions of agents "
                                   "with relatively high health, with agent 7 to the extreme",
-                                  {"held": _agree(parts), "readings": parts, "window_from_progress": lo}))
+                                  {"held": _agree(parts), "readings": parts, "window_from_progress": lo,
+                                   "not decided": "'health does not differentiate ... until the middle of a% to b%' "
+                                                  "(the absence of a difference is not established by a test over seeds)"}))
         elif fig == "9":
             sts.append(_astmt("9", p, "agent-6-distant", "in both scenarios, agent 6 tends to depend on the actions of "
                               "agents in relatively long distances", _relative(R, "dist", 6, "+")))
