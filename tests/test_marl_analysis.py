@@ -2,7 +2,6 @@
 the figure statements on planted data, and the GPU script's CPU dry run."""
 from __future__ import annotations
 
-import csv
 import os
 
 import jax
@@ -13,7 +12,7 @@ import pytest
 from verify.marl import analysis as A
 from verify.marl import figures as F
 
-NAN = np.nan
+
 
 
 # a hand-built 4-ally state: 1 -> 3, 2 -> 3, 1 -> 4, 3 -> 4 (1-based); ally 2 is dead
