@@ -186,11 +186,14 @@ class Runner(NamedTuple):
     variant: Any
 
 
-def make_train(config: dict | None = None, **over):
+def make_train(config: dict | None = None, probe=None, **over):
     """``train(rng, variant=None) -> {"runner": Runner, "metrics": {name: (n_updates,)}}`` (jit-able,
     vmappable over rng and variant).  ``train.init(rng, variant)`` and ``train.update(runner)`` (one update)
     are exposed for chunked, resumable runs; ``train.n_updates``, ``train.env``, ``train.policy``,
-    ``train.config``, ``train.steps_per_update``."""
+    ``train.config``, ``train.steps_per_update``.  ``probe(policy, params, variant, traj, key) -> dict`` (optional,
+    not part of the config): evaluated on each update's rollout (``traj`` carries the environment states as
+    ``env_state``) with the parameters that collected it, returned as ``metrics["probe"]``; training itself is
+    unchanged (the probe's key is folded out of the runner's key, which is not advanced)."""
     cfg = make_config(**{**(config or {}), **over})
     env = make_env(cfg["env"], **cfg["env_kwargs"])
     pol = Policy(cfg, env)
@@ -238,6 +241,8 @@ def make_train(config: dict | None = None, **over):
             tr = {"obs": ts.obs, "state": ts.state, "avail": ts.avail, "noise": noise, "a": a, "logp": logp,
                   "v": v, "reward": ts2.reward, "done": ts2.done, "density": D.density(G),
                   "ret": ep_ret, "disc": ep_disc}
+            if probe is not None:
+                tr["env_state"] = env_state
             keep = 1.0 - ts2.done.astype(jnp.float32)
             c = (env_state2, ts2, rng, ep_ret * keep, ep_disc * keep, jnp.where(ts2.done, 0, ep_t + 1))
             return c, tr
@@ -323,6 +328,8 @@ def make_train(config: dict | None = None, **over):
             "reward_per_step": traj["reward"].mean(),
             "density": traj["density"].mean(), "eta": eta, "alpha": alpha,
         })
+        if probe is not None:
+            metrics["probe"] = probe(pol, r.params, r.variant, traj, jax.random.fold_in(r.rng, 7919))
         r2 = Runner(params, opt_state, env_state, ts, vn, rng, r.update + 1, ep_ret, ep_disc, ep_t, r.variant)
         return r2, metrics
 

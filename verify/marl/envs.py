@@ -310,6 +310,23 @@ class SMAXEnv:
         N = self.n_agents
         return inner.unit_health[:N], inner.unit_positions[:N], inner.unit_alive[:N]
 
+    def ally_view(self, st) -> dict:
+        """What the parent analyses of bnac Figs. 7-9 need about the allies (jit-able):
+        ``health`` (N,) as a fraction of the unit type's maximum, ``positions`` (N, 2), ``alive`` (N,), and
+        ``visible`` (N, N): visible[i, j] = ally j lies within ally i's sight range and both are alive
+        (SMAX's own rule for what enters o^i, ``get_obs_unit_list``)."""
+        inner = st.state if hasattr(st, "state") else st
+        N, e = self.n_agents, self._env
+        types = inner.unit_types[:N]
+        health = inner.unit_health[:N] / e.unit_type_health[types]
+        pos = inner.unit_positions[:N]
+        alive = inner.unit_alive[:N].astype(bool)
+        dist = jnp.linalg.norm(pos[:, None, :] - pos[None, :, :], axis=-1)
+        visible = (dist < e.unit_type_sight_ranges[types][:, None]) & alive[:, None] & alive[None, :]
+        visible = visible & ~jnp.eye(N, dtype=bool)
+        return {"health": health.astype(jnp.float32), "positions": pos.astype(jnp.float32), "alive": alive,
+                "visible": visible}
+
 
 ENV_NAMES = ("coordination", "aloha", "smax:6h_vs_8z", "smax:MMM2-approx")
 
