@@ -12,7 +12,7 @@ mkdir -p "$OUT"
 T0=$(date +%s)
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
 export XLA_PYTHON_CLIENT_PREALLOCATE=false
-python3 -c "import jax; print('devices', jax.devices())" 2>&1 | tee "$OUT/log.txt"
+source bench/gpu_env.sh >> "$OUT/log.txt" 2>&1
 ELAPSED=$(( $(date +%s) - T0 ))
 BUDGET=$(( 430 - ELAPSED ))
 echo "budget for the runs: ${BUDGET}s" | tee -a "$OUT/log.txt"

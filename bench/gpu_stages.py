@@ -25,11 +25,11 @@ WORK = os.environ.get("GPU_WORK", "/tmp/gpu_work")
 
 #: name -> (share of the budget, python code run with the work dir as WORK_DIR, result globs)
 STAGES = {
-    "fig4_cg2": (0.17, "from verify.marl.figures import run_figure4; run_figure4('paper', WORK_DIR, panels=['cg2'])",
+    "fig4_cg2": (0.16, "from verify.marl.figures import run_figure4; run_figure4('paper', WORK_DIR, panels=['cg2'])",
                  ["bnac_figure4_paper_*.csv.gz", "bnac_figure4_paper*.json", "bnac_figure4_paper*.png"]),
-    "fig4_cg5": (0.20, "from verify.marl.figures import run_figure4; run_figure4('paper', WORK_DIR, panels=['cg5'])",
+    "fig4_cg5": (0.16, "from verify.marl.figures import run_figure4; run_figure4('paper', WORK_DIR, panels=['cg5'])",
                  ["bnac_figure4_paper_*.csv.gz", "bnac_figure4_paper*.json", "bnac_figure4_paper*.png"]),
-    "fig4_aloha": (0.25, "from verify.marl.figures import run_figure4; run_figure4('paper', WORK_DIR, panels=['aloha'])",
+    "fig4_aloha": (0.22, "from verify.marl.figures import run_figure4; run_figure4('paper', WORK_DIR, panels=['aloha'])",
                    ["bnac_figure4_paper_*.csv.gz", "bnac_figure4_paper*.json", "bnac_figure4_paper*.png"]),
 }
 
@@ -64,7 +64,8 @@ def main(argv=None) -> int:
     ap.add_argument("--budget", type=float, default=480.0, help="seconds for all stages together")
     ap.add_argument("--only", default="", help="comma-separated stage names (default: all)")
     ap.add_argument("--extra", action="append", default=[],
-                    help="NAME:SHARE:SHELL-COMMAND run with WORK_DIR in the environment; results *.csv.gz *.json *.png")
+                    help="NAME:SHARE:SHELL-COMMAND run with WORK_DIR and STAGE_BUDGET (seconds, the stage's limit less "
+                         "a margin) in the environment; results *.csv.gz *.json *.png *.txt")
     a = ap.parse_args(argv)
     out = os.environ.get("OUT") or "/tmp/gpu_out"
     os.makedirs(out, exist_ok=True)
@@ -88,7 +89,8 @@ def main(argv=None) -> int:
             continue
         wd = os.path.join(WORK, name)
         os.makedirs(wd, exist_ok=True)
-        env = dict(os.environ, WORK_DIR=wd, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        env = dict(os.environ, WORK_DIR=wd, STAGE_BUDGET=str(int(max(5.0, limit - 25))),
+                   PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
         if name in stages:
             cmd = [sys.executable, "-c", f"WORK_DIR = {wd!r}\n" + stages[name][1]]
             globs = stages[name][2]
