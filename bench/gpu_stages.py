@@ -89,7 +89,7 @@ def main(argv=None) -> int:
             continue
         wd = os.path.join(WORK, name)
         os.makedirs(wd, exist_ok=True)
-        env = dict(os.environ, WORK_DIR=wd, STAGE_BUDGET=str(int(max(5.0, limit - 25))),
+        env = dict(os.environ, PYTHONUNBUFFERED="1", WORK_DIR=wd, STAGE_BUDGET=str(int(max(5.0, limit - 25))),
                    PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
         if name in stages:
             cmd = [sys.executable, "-c", f"WORK_DIR = {wd!r}\n" + stages[name][1]]
