@@ -13,10 +13,15 @@ FACMAC and QDCG in ``verify.marl.baselines``, loaded lazily when present):
 * ``OffPolicyAlgo``  -- ``init(key, spec, cfg) -> state``, ``act(state, obs, key, explore, cfg) -> actions``,
                         ``update(state, batch, key, cfg) -> (state, metrics)``; the state is any pytree.
 
-``make_train(config, algo)`` returns a jit-able ``train(rng)``: one ``lax.scan`` over epochs (an epoch is
-one episode of ``horizon`` environment steps, each followed by a buffer insert and ``updates_per_step``
-calls of ``update`` once the buffer holds ``warmup`` transitions), vmappable over seeds; it returns the
-per-epoch metrics (``return``: the undiscounted team return of the epoch's episode).
+``make_train(config, algo, env)`` returns a jit-able ``train(rng)``: one ``lax.scan`` over epochs (an epoch is
+``steps_per_epoch`` environment steps, the episode length by default, each step followed by a buffer insert;
+then ``updates_per_round`` calls of ``update`` every ``update_every`` epochs once ``warmup`` transitions are
+stored), vmappable over seeds; it returns the per-epoch metrics (``return``: the team return of the epoch's
+steps; ``eval_return``: one episode without exploration noise).  ``config`` comes from ``make_config``.
+
+Conventions the systems of ``verify.marl.mabn_systems`` follow: the global state is agent-major
+(``state.reshape(n, -1)[j]`` is agent j's local state s_j); observations are padded with zeros to
+``obs_dim``; ``q_mask`` is I_Q^i computed exactly by ``verify.mabn`` (Property 3.3 on the folded MABN).
 """
 from __future__ import annotations
 
@@ -187,14 +192,20 @@ def get_algorithm(name: str) -> OffPolicyAlgo:
 
 
 # ----------------------------------------------------------------------------------------------------------
-# the loop
+# the loop (Algorithm 1, lines 1-11)
 
 DEFAULTS: dict[str, Any] = {
-    "epochs": 100,               # training epochs (one episode each)
-    "buffer_size": 100_000,      # not printed in the paper: harness choice
-    "batch_size": 256,           # Table 3 (per example)
-    "warmup": 1_000,             # transitions collected with exploration before the first update (choice)
-    "updates_per_step": 1,       # update calls per environment step (choice)
+    "epochs": 100,               # K of Algorithm 1
+    "steps_per_epoch": None,     # None: the episode length (reading 'epoch = episode': Sec. 4.1, "all the actor
+                                 # and critic networks are updated at the end of each epoch"); 1: Algorithm 1's
+                                 # line-by-line reading (one environment step per epoch)
+    "update_every": 1,           # an update round every this many epochs (Algorithm 1 line 11 prints
+                                 # 'epoch % batch_size == 0', i.e. update_every = batch_size)
+    "updates_per_round": 1,      # calls of ``update`` per round (harness choice)
+    "buffer_size": 100_000,      # not printed: harness choice
+    "batch_size": 256,           # M (Table 3)
+    "warmup": None,              # transitions stored before the first update; None: batch_size
+    "evaluate": True,            # also run one episode without exploration noise per epoch ('eval_return')
 }
 
 
@@ -205,46 +216,82 @@ def make_config(algo_cfg: dict | None = None, **over) -> dict:
         if k not in cfg:
             raise InputError(f"unknown off-policy loop option {k!r}")
         cfg[k] = v
-    for k in ("epochs", "buffer_size", "batch_size", "updates_per_step"):
-        if not isinstance(cfg[k], (int, np.integer)) or cfg[k] < 1:
+    for k in ("epochs", "buffer_size", "batch_size", "update_every", "updates_per_round"):
+        if not isinstance(cfg[k], (int, np.integer)) or isinstance(cfg[k], bool) or cfg[k] < 1:
             raise InputError(f"{k} must be a positive integer, got {cfg[k]!r}")
-    if not isinstance(cfg["warmup"], (int, np.integer)) or cfg["warmup"] < 0:
-        raise InputError(f"warmup must be a non-negative integer, got {cfg['warmup']!r}")
+    for k in ("steps_per_epoch", "warmup"):
+        v = cfg[k]
+        if v is not None and (not isinstance(v, (int, np.integer)) or isinstance(v, bool) or v < (1 if k == "steps_per_epoch" else 0)):
+            raise InputError(f"{k} must be None or a {'positive' if k == 'steps_per_epoch' else 'non-negative'} integer, got {v!r}")
+    if cfg["warmup"] is None:
+        cfg["warmup"] = cfg["batch_size"]
     cfg["algo"] = dict(algo_cfg or {})
     return cfg
 
 
-def make_train(config: dict, algo: OffPolicyAlgo, env: SystemEnv) -> Callable:
-    """A jit-able ``train(rng) -> {"metrics": {name: [epochs]}, "state": final algorithm state}``.
+def _where(c, a, b):
+    return jax.tree_util.tree_map(lambda x, y: jnp.where(c, x, y), a, b)
 
-    One ``lax.scan`` over epochs; inside, one ``lax.scan`` over the ``horizon`` steps of the episode: act
-    (exploration on), step the system, insert the transition, and, once ``warmup`` transitions are stored,
-    ``updates_per_step`` calls of ``algo.update`` on uniformly sampled batches.  The metrics per epoch are the
-    team return of the episode (``return``), its per-step mean (``mean_reward``) and the mean over the epoch's
-    updates of every scalar ``algo.update`` reports.
+
+def make_train(config: dict, algo: OffPolicyAlgo, env: SystemEnv) -> Callable:
+    """A jit-able, vmappable ``train(rng) -> {"metrics": {name: [epochs]}, "state": final algorithm state}``.
+
+    One ``lax.scan`` over the K epochs.  An epoch: ``steps_per_epoch`` environment steps (act with
+    exploration, step, store (o, s, a, r, o', s', done) in the buffer; a new episode is drawn from the initial
+    distribution every ``horizon`` steps, lines 3-4), then, every ``update_every`` epochs once ``warmup``
+    transitions are stored, ``updates_per_round`` calls of ``algo.update`` on uniform minibatches of
+    ``batch_size`` (lines 11-22).  Metrics per epoch: ``return`` (team reward summed over the epoch's steps:
+    the training episode's return when an epoch is an episode), ``eval_return`` (one episode without
+    exploration after the epoch's updates), ``updates`` and the epoch's mean of every scalar ``update``
+    reports.
     """
+    if not isinstance(config, dict) or "algo" not in config:
+        raise InputError("make_train needs a config from offpolicy.make_config")
     cfg = config
-    acfg = cfg.get("algo", {})
-    spec, horizon = env.spec, int(env.horizon)
-    upd_n = int(cfg["updates_per_step"])
-    bsz = int(cfg["batch_size"])
+    acfg = cfg["algo"]
+    spec, H = env.spec, int(env.horizon)
+    L = int(cfg["steps_per_epoch"] or H)
+    upd_n, every, bsz = int(cfg["updates_per_round"]), int(cfg["update_every"]), int(cfg["batch_size"])
+    warm = max(int(cfg["warmup"]), 1)
+    evaluate = bool(cfg["evaluate"])
 
     def train(rng):
-        k_init, k_env, rng = jax.random.split(rng, 3)
+        k_init, k_env, k0, rng = jax.random.split(rng, 4)
         astate = algo.init(k_init, spec, acfg)
         buf = buffer_init(int(cfg["buffer_size"]), spec)
-        # shape of update metrics, for a fixed scan carry
         _, probe = jax.eval_shape(lambda s, b, k: algo.update(s, b, k, acfg), astate,
                                   buffer_sample(buf, k_env, bsz), k_env)
         zero_m = jax.tree_util.tree_map(lambda x: jnp.zeros(x.shape, jnp.float32), probe)
+        es0, obs0, st0 = env.reset(k0)
 
-        def env_step(carry, _):
-            astate, buf, es, obs, st, key, msum, mcount = carry
-            key, ka, ks, ku = jax.random.split(key, 4)
-            act = algo.act(astate, obs, ka, True, acfg)
-            es2, obs2, st2, rew, done = env.step(ks, es, act)
-            tr = Transition(obs, st, act, rew, obs2, st2, jnp.asarray(done, jnp.float32))
-            buf = buffer_add(buf, tr)
+        def env_step(carry, key):
+            astate, buf, es, obs, st, count = carry
+            kr, ka, ks = jax.random.split(key, 3)
+            fresh = env.reset(kr)
+            es, obs, st = _where(count % H == 0, fresh, (es, obs, st))       # lines 3-4
+            act = algo.act(astate, obs, ka, True, acfg)                     # line 7
+            es2, obs2, st2, rew, done = env.step(ks, es, act)               # line 9
+            buf = buffer_add(buf, Transition(obs, st, act, rew, obs2, st2, jnp.asarray(done, jnp.float32)))
+            return (astate, buf, es2, obs2, st2, count + 1), rew.sum()
+
+        def eval_episode(astate, key):
+            kr, key = jax.random.split(key)
+            es, obs, _ = env.reset(kr)
+
+            def one(c, k):
+                es, obs = c
+                act = algo.act(astate, obs, k, False, acfg)
+                es, obs, _, rew, _ = env.step(k, es, act)
+                return (es, obs), rew.sum()
+            _, r = jax.lax.scan(one, (es, obs), jax.random.split(key, H))
+            return r.sum()
+
+        def epoch(carry, xs):
+            e, key = xs
+            astate, buf, es, obs, st, count = carry
+            ks, ku, ke = jax.random.split(key, 3)
+            (astate, buf, es, obs, st, count), rews = jax.lax.scan(
+                env_step, (astate, buf, es, obs, st, count), jax.random.split(ks, L))
 
             def do_updates(a):
                 def one(c, k):
@@ -256,24 +303,19 @@ def make_train(config: dict, algo: OffPolicyAlgo, env: SystemEnv) -> Callable:
                 (a, ms), _ = jax.lax.scan(one, (a, zero_m), jax.random.split(ku, upd_n))
                 return a, ms, jnp.float32(upd_n)
 
-            ready = buf.size >= max(int(cfg["warmup"]), 1)
+            ready = (buf.size >= warm) & ((e + 1) % every == 0)
             astate, ms, cnt = jax.lax.cond(ready, do_updates, lambda a: (a, zero_m, jnp.float32(0.0)), astate)
-            msum = jax.tree_util.tree_map(jnp.add, msum, ms)
-            return (astate, buf, es2, obs2, st2, key, msum, mcount + cnt), rew.sum()
-
-        def epoch(carry, key):
-            astate, buf = carry
-            kr, kk = jax.random.split(key)
-            es, obs, st = env.reset(kr)
-            init = (astate, buf, es, obs, st, kk, zero_m, jnp.float32(0.0))
-            (astate, buf, *_, msum, mcount), rews = jax.lax.scan(env_step, init, None, length=horizon)
-            metrics = {k: v / jnp.maximum(mcount, 1.0) for k, v in msum.items()} if isinstance(msum, dict) else {}
+            metrics = {k: v / jnp.maximum(cnt, 1.0) for k, v in ms.items()} if isinstance(ms, dict) else {}
             metrics["return"] = rews.sum()
-            metrics["mean_reward"] = rews.mean()
-            metrics["updates"] = mcount
-            return (astate, buf), metrics
+            metrics["updates"] = cnt
+            if evaluate:
+                metrics["eval_return"] = eval_episode(astate, ke)
+            return (astate, buf, es, obs, st, count), metrics
 
-        (astate, buf), metrics = jax.lax.scan(epoch, (astate, buf), jax.random.split(k_env, int(cfg["epochs"])))
+        K = int(cfg["epochs"])
+        init = (astate, buf, es0, obs0, st0, jnp.zeros((), jnp.int32))
+        (astate, *_), metrics = jax.lax.scan(epoch, init, (jnp.arange(K), jax.random.split(k_env, K)))
         return {"metrics": metrics, "state": astate}
 
+    train.spec, train.env, train.config = spec, env, cfg
     return train
