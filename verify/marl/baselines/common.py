@@ -10,9 +10,15 @@ Actors are deterministic, one network per agent (parameters stacked on a leading
 ``jax.vmap``; the agents of Example 1 have heterogeneous observations, padded to ``obs_dim``).  The actor's
 output activation maps the last layer into ``[low, high]``:
 
-* ``"tanh"``    : a = low + (high - low) (tanh(z) + 1) / 2      (Example 3, "tanh")
-* ``"softmax"`` : a = low + (high - low) softmax(z)             (Examples 1-2, "softmax": fractions b_ij)
-* ``"sigmoid"`` : a = low + (high - low) sigmoid(z)
+* ``"tanh"``         : a = low + (high - low) (tanh(z) + 1) / 2          (Example 3, "tanh")
+* ``"softmax-keep"`` : z has act_dim + 1 entries, a = low + (high - low) softmax(z)[1:]  (Examples 1-2,
+                       "softmax": the fractions b_ij sent to the out-neighbours; the first share is the part
+                       kept, so sum_j b_ij <= 1; the same reading as ``verify.marl.mastac``)
+* ``"softmax"``      : a = low + (high - low) softmax(z)                  (fractions summing to 1)
+* ``"sigmoid"``      : a = low + (high - low) sigmoid(z)
+
+Table 3 prints no hidden layer for the actor of Example 3 ("linear actor network with tanh activation"):
+``actor_layers = 0`` there (a linear map then tanh), 3 otherwise; critics have ``layers`` = 3.
 
 Everything is a pure function of pytrees: jit-able and vmappable over seeds.  The algorithm configuration
 ``cfg`` is static (the caller closes over it).
@@ -31,7 +37,7 @@ from ...errors import InputError
 Array = Any
 
 __all__ = ["MLP", "Actor", "COMMON_DEFAULTS", "TABLE3", "check_config", "actors_init", "actors_apply",
-           "explore", "soft_update", "adam", "agent_axis_init", "bounds", "select", "critic_context"]
+           "explore", "soft_update", "adam", "agent_axis_init", "bounds", "select", "critic_context", "bootstrap", "table3_config"]
 
 
 # Table 3 (Appendix K) "Parameters used in the MASTAC simultaneous algorithm": the paper prints no baseline
@@ -42,20 +48,32 @@ TABLE3 = {
     2: {"lr_actor": 5e-4, "lr_critic": 5e-3, "batch_size": 256, "actor_out": "softmax", "episode_length": 8,
         "epochs": 6000},
     3: {"lr_actor": 1e-4, "lr_critic": 1e-3, "batch_size": 256, "actor_out": "tanh", "episode_length": 40,
-        "epochs": 5000},
+        "epochs": 5000, "actor_layers": 0},
 }
 
 # Values the paper does not print (harness choices, documented in ``default_config``).
 COMMON_DEFAULTS = {
     "hidden": 64,             # Sec. 5: 64 neurons per hidden layer
-    "layers": 3,              # Sec. 5 / Table 3: 3 hidden layers (actor and critic)
-    "gamma": 0.95,            # not printed; MADDPG's value (Lowe et al. 2017, Appendix)
-    "tau": 0.01,              # not printed; MADDPG's soft target rate (Lowe et al. 2017)
-    "explore_std": 0.1,       # Gaussian exploration noise, std as a fraction of the half action range
+    "layers": 3,              # Sec. 5 / Table 3: 3 hidden layers (critic)
+    "actor_layers": 3,        # Table 3: 3 hidden layers (actor; none in Example 3)
+    "gamma": 0.95,            # not printed; MADDPG's value (Lowe et al. 2017, Appendix), as verify.marl.mastac
+    "tau": 0.01,              # not printed; MADDPG's soft target rate (Lowe et al. 2017), as verify.marl.mastac
+    "explore_std": 0.1,       # Gaussian exploration noise, std as a fraction of (high - low), as MAStAC's
+    "use_done": False,        # mask the bootstrap at done = 1 (Algorithm 1 has no terminal masking; the
+                              # systems' done marks the time limit), as verify.marl.mastac
     "buffer_size": 100_000,   # not printed (the loop's replay buffer)
     "grad_clip": 0.0,         # global gradient-norm clip; 0 = none (not printed)
     "critic_input": "state",  # centralized critics see the global state ("state") or all observations ("obs")
 }
+
+
+def table3_config(example: int) -> dict:
+    """The Table 3 column of ``example`` as baseline options (the printed "softmax" read as
+    ``"softmax-keep"``, see the module docstring)."""
+    t = TABLE3[example]
+    return {"lr_actor": t["lr_actor"], "lr_critic": t["lr_critic"], "batch_size": t["batch_size"],
+            "actor_out": "softmax-keep" if t["actor_out"] == "softmax" else t["actor_out"],
+            "actor_layers": t.get("actor_layers", 3)}
 
 
 def check_config(cfg: dict, known: Sequence[str]) -> None:
@@ -63,13 +81,20 @@ def check_config(cfg: dict, known: Sequence[str]) -> None:
     for k in cfg:
         if k not in known:
             raise InputError(f"unknown baseline option {k!r}")
-    if cfg.get("actor_out") not in ("tanh", "softmax", "sigmoid"):
-        raise InputError(f"actor_out must be tanh, softmax or sigmoid, got {cfg.get('actor_out')!r}")
+    if cfg.get("actor_out") not in ("tanh", "softmax-keep", "softmax", "sigmoid"):
+        raise InputError(f"actor_out must be tanh, softmax-keep, softmax or sigmoid, got {cfg.get('actor_out')!r}")
     if cfg.get("critic_input", "state") not in ("state", "obs"):
         raise InputError(f"critic_input must be state or obs, got {cfg.get('critic_input')!r}")
     for k in ("hidden", "layers"):
-        if not isinstance(cfg.get(k), int) or cfg[k] < 1:
+        if not isinstance(cfg.get(k), int) or isinstance(cfg[k], bool) or cfg[k] < 1:
             raise InputError(f"{k} must be a positive integer, got {cfg.get(k)!r}")
+    if not isinstance(cfg.get("actor_layers"), int) or cfg["actor_layers"] < 0:
+        raise InputError(f"actor_layers must be a non-negative integer, got {cfg.get('actor_layers')!r}")
+    if not float(cfg.get("explore_std", 0.0)) >= 0:
+        raise InputError(f"explore_std must be non-negative, got {cfg.get('explore_std')!r}")
+    for k in ("lr_actor", "lr_critic"):
+        if k in cfg and not float(cfg[k]) > 0:
+            raise InputError(f"{k} must be positive, got {cfg[k]!r}")
     if not 0.0 <= float(cfg.get("gamma", 0.0)) < 1.0:
         raise InputError(f"gamma must lie in [0, 1), got {cfg.get('gamma')!r}")
     if not 0.0 < float(cfg.get("tau", 1.0)) <= 1.0:
@@ -102,9 +127,12 @@ class Actor(nn.Module):
 
     @nn.compact
     def __call__(self, obs, low, high):
-        z = MLP(self.act_dim, self.hidden, self.layers)(obs)
+        keep = self.out_act == "softmax-keep"
+        z = MLP(self.act_dim + keep, self.hidden, self.layers)(obs)
         if self.out_act == "tanh":
             u = (jnp.tanh(z) + 1.0) / 2.0
+        elif keep:
+            u = jax.nn.softmax(z, axis=-1)[..., 1:]
         elif self.out_act == "softmax":
             u = jax.nn.softmax(z, axis=-1)
         else:
@@ -123,7 +151,7 @@ def agent_axis_init(module: nn.Module, key, n: int, *example):
 
 
 def _actor(spec_act_dim: int, cfg: dict) -> Actor:
-    return Actor(spec_act_dim, cfg["hidden"], cfg["layers"], cfg["actor_out"])
+    return Actor(spec_act_dim, cfg["hidden"], cfg["actor_layers"], cfg["actor_out"])
 
 
 def actors_init(key, spec, cfg: dict):
@@ -135,7 +163,8 @@ def actors_init(key, spec, cfg: dict):
 
 def actors_apply(params, obs, low, high, cfg: dict):
     """mu(o): ``obs [..., n, obs_dim] -> actions [..., n, act_dim]``; agent i uses its own parameters."""
-    act_dim = params["params"]["MLP_0"][f"Dense_{cfg['layers']}"]["bias"].shape[-1]   # [n, act_dim]
+    out = params["params"]["MLP_0"][f"Dense_{cfg['actor_layers']}"]["bias"].shape[-1]   # [n, act_dim (+ 1)]
+    act_dim = out - (cfg["actor_out"] == "softmax-keep")
     net = _actor(act_dim, cfg)
     lead = obs.shape[:-2]
     o = jnp.moveaxis(obs, -2, 0)                                 # [n, ..., obs_dim]
@@ -144,8 +173,8 @@ def actors_apply(params, obs, low, high, cfg: dict):
 
 
 def explore(actions, key, low, high, std: float, on):
-    """a + N(0, (std (high - low) / 2)^2), clipped to the box; ``on`` (bool, may be traced) switches it."""
-    noise = std * (high - low) / 2.0 * jax.random.normal(key, actions.shape)
+    """a + N(0, (std (high - low))^2), clipped to the box; ``on`` (bool, may be traced) switches it."""
+    noise = std * (high - low) * jax.random.normal(key, actions.shape)
     return jnp.clip(actions + jnp.asarray(on, jnp.float32) * noise, low, high)
 
 
@@ -163,6 +192,11 @@ def adam(lr: float, grad_clip: float = 0.0):
 def select(flag, new, old):
     """``new`` where ``flag`` (a traced bool) else ``old``, leaf by leaf (delayed updates without lax.cond)."""
     return jax.tree_util.tree_map(lambda a, b: jnp.where(flag, a, b), new, old)
+
+
+def bootstrap(done, cfg: dict):
+    """(1 - d) when ``use_done``, else 1 (no terminal masking, as Algorithm 1)."""
+    return 1.0 - done if cfg["use_done"] else jnp.ones_like(done)
 
 
 def critic_context(obs, state, cfg: dict):

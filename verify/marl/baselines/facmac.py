@@ -26,8 +26,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from .common import (COMMON_DEFAULTS, TABLE3, MLP, actors_apply, actors_init, adam, agent_axis_init, bounds,
-                     check_config, explore, soft_update)
+from .common import (COMMON_DEFAULTS, MLP, actors_apply, actors_init, adam, agent_axis_init, bootstrap,
+                     bounds, check_config, explore, soft_update, table3_config)
 
 __all__ = ["default_config", "init", "act", "update", "Mixer", "nonnegative", "td_target", "q_tot", "KNOWN"]
 
@@ -38,9 +38,7 @@ KNOWN = tuple(COMMON_DEFAULTS) + ("actor_out", "lr_actor", "lr_critic", "batch_s
 def default_config(example: int = 1) -> dict:
     """Table 3 (column ``example``) for learning rates, batch size and actor output; the mixer sizes are
     QMIX's published ones (embedding 32, hypernetwork hidden layer 64), which FACMAC uses."""
-    t = TABLE3[example]
-    return dict(COMMON_DEFAULTS, actor_out=t["actor_out"], lr_actor=t["lr_actor"], lr_critic=t["lr_critic"],
-                batch_size=t["batch_size"], mixer_embed=32, hyper_hidden=64)
+    return dict(COMMON_DEFAULTS, **table3_config(example), mixer_embed=32, hyper_hidden=64)
 
 
 def nonnegative(w):
@@ -88,7 +86,7 @@ def td_target(state, batch, key, cfg):
     """y = sum_i r_i + gamma (1 - d) Q'_tot(s', mu'(o'))  -> ``[B]``."""
     a2 = actors_apply(state["actor_t"], batch.next_obs, state["low"], state["high"], cfg)
     q2 = q_tot(state["critic_t"], batch.next_state, batch.next_obs, a2, cfg)
-    return batch.rew.sum(-1) + cfg["gamma"] * (1.0 - batch.done) * q2
+    return batch.rew.sum(-1) + cfg["gamma"] * bootstrap(batch.done, cfg) * q2
 
 
 def init(key, spec, cfg):

@@ -28,8 +28,9 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from .common import (COMMON_DEFAULTS, TABLE3, MLP, actors_apply, actors_init, adam, agent_axis_init, bounds,
-                     check_config, critic_context, explore, select, soft_update)
+from ...errors import InputError
+from .common import (COMMON_DEFAULTS, MLP, actors_apply, actors_init, adam, agent_axis_init, bootstrap,
+                     bounds, check_config, critic_context, explore, select, soft_update, table3_config)
 
 __all__ = ["default_config", "init", "act", "update", "critic_values", "target_actions", "td_target", "KNOWN"]
 
@@ -39,9 +40,7 @@ KNOWN = tuple(COMMON_DEFAULTS) + ("actor_out", "lr_actor", "lr_critic", "reward"
 def default_config(example: int = 1) -> dict:
     """Table 3 (column ``example``) for learning rates, batch size and actor output; the rest are
     ``COMMON_DEFAULTS`` (not printed in the paper) and ``reward="local"`` (critic i learns r_i)."""
-    t = TABLE3[example]
-    return dict(COMMON_DEFAULTS, actor_out=t["actor_out"], lr_actor=t["lr_actor"], lr_critic=t["lr_critic"],
-                batch_size=t["batch_size"], reward="local")
+    return dict(COMMON_DEFAULTS, **table3_config(example), reward="local")
 
 
 def _critic(cfg) -> MLP:
@@ -100,12 +99,16 @@ def td_target(state, batch, key, cfg, reduce: Callable | None = None, smoothing:
     x2 = critic_context(batch.next_obs, batch.next_state, cfg)
     q2 = critic_values(state["critic_t"], x2, a2, cfg)            # [twins, n, B]
     q2 = q2[0] if reduce is None else reduce(q2)
-    return _rewards(batch, cfg) + cfg["gamma"] * (1.0 - batch.done)[None, :] * q2
+    return _rewards(batch, cfg) + cfg["gamma"] * bootstrap(batch.done, cfg)[None, :] * q2
 
 
 def init(key, spec, cfg, twins: int = 1, known: tuple = KNOWN):
     """Actors, critics, their targets (copies), Adam states, the step counter and the action box."""
     check_config(cfg, known)
+    if cfg["reward"] not in ("local", "team"):
+        raise InputError(f"reward must be local or team, got {cfg['reward']!r}")
+    if "policy_delay" in cfg and (not isinstance(cfg["policy_delay"], int) or cfg["policy_delay"] < 1):
+        raise InputError(f"policy_delay must be a positive integer, got {cfg['policy_delay']!r}")
     ka, kc = jax.random.split(key)
     actor, critic = actors_init(ka, spec, cfg), critics_init(kc, spec, cfg, twins)
     return {"actor": actor, "actor_t": actor, "critic": critic, "critic_t": critic,

@@ -33,8 +33,8 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from .common import (COMMON_DEFAULTS, TABLE3, MLP, actors_apply, actors_init, adam, bounds, check_config,
-                     explore, soft_update)
+from .common import (COMMON_DEFAULTS, MLP, actors_apply, actors_init, adam, bootstrap, bounds, check_config,
+                     explore, soft_update, table3_config)
 from ...errors import InputError
 
 __all__ = ["default_config", "init", "act", "update", "q_cg", "td_target", "edges", "KNOWN"]
@@ -46,9 +46,7 @@ def default_config(example: int = 2, graph: str = "complete") -> dict:
     """Table 3 (column ``example``; QDCG runs on Examples 2 and 3 only) for learning rates, batch size and
     actor output; ``graph`` is ``"complete"`` (QDCG Centralized), ``"empty"`` (QDCG Decentralized) or
     ``"system"`` (the system's coupling graph ``SystemSpec.graph``, an extra option)."""
-    t = TABLE3[example]
-    return dict(COMMON_DEFAULTS, actor_out=t["actor_out"], lr_actor=t["lr_actor"], lr_critic=t["lr_critic"],
-                batch_size=t["batch_size"], graph=graph, agent_id=True)
+    return dict(COMMON_DEFAULTS, **table3_config(example), graph=graph, agent_id=True)
 
 
 def edges(n: int, graph, spec_graph=None) -> np.ndarray:
@@ -93,7 +91,7 @@ def td_target(state, batch, key, cfg):
     """y = sum_i r_i + gamma (1 - d) Q'_CG(o', mu'(o'))  -> ``[B]``."""
     a2 = actors_apply(state["actor_t"], batch.next_obs, state["low"], state["high"], cfg)
     q2 = q_cg(state["critic_t"], batch.next_obs, a2, cfg)
-    return batch.rew.sum(-1) + cfg["gamma"] * (1.0 - batch.done) * q2
+    return batch.rew.sum(-1) + cfg["gamma"] * bootstrap(batch.done, cfg) * q2
 
 
 def _critic_init(key, spec, cfg):
