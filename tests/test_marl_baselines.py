@@ -1,6 +1,7 @@
 """The baselines of mabn Section 5 (verify.marl.baselines) on one-step cooperative games with known answers.
 
-The driver: a buffer of ``BUF`` transitions with joint actions drawn uniformly from [-1, 1]^(n x act_dim),
+The driver: a buffer of ``BUF`` transitions with joint actions drawn uniformly from [-1, 1]^(n x act_dim)
+(for the coordination game: the uniform product grid, see ``grid_actions``),
 observations the agents' one-hot ids, a constant state, done = 1 (one-step game, no bootstrap), then ``update``
 repeatedly on uniformly resampled batches (one ``lax.scan``), then ``act(explore=False)``.
 
@@ -63,21 +64,33 @@ def coordination_rewards(a):
     return jnp.repeat(coordination_team(a)[:, None] / 2.0, 2, axis=1)
 
 
-def make_buffer(key, n, act_dim, reward_fn, size=BUF):
-    a = jax.random.uniform(key, (size, n, act_dim), minval=-1.0, maxval=1.0)
+def grid_actions(size=BUF):
+    """The product grid of joint actions of the coordination game: a_1, a_2 over the midpoints of 64 equal
+    cells of [-1, 1] (4096 pairs); its empirical distribution is a product of two uniform grids, so the best
+    additive fit of R on this buffer has exactly the argmax 2 c t / (k + c) (a random buffer of this size
+    moves the empirical marginal means by ~0.2 and the argmax of the additive fit by ~0.2)."""
+    m = int(round(np.sqrt(size)))
+    g = -1.0 + (2.0 * np.arange(m) + 1.0) / m
+    a1, a2 = np.meshgrid(g, g, indexing="ij")
+    return jnp.asarray(np.stack([a1.ravel(), a2.ravel()], 1)[:, :, None], jnp.float32)
+
+
+def make_buffer(key, n, act_dim, reward_fn, size=BUF, grid=False):
+    a = grid_actions(size) if grid else jax.random.uniform(key, (size, n, act_dim), minval=-1.0, maxval=1.0)
     obs = jnp.broadcast_to(jnp.eye(n), (size, n, n))
     st = jnp.ones((size, n))
     return Transition(obs=obs, state=st, act=a, rew=reward_fn(a), next_obs=obs, next_state=st,
                       done=jnp.ones((size,)))
 
 
-def train(name, reward_fn, n, act_dim, updates, seed=0, over=None, module=None):
-    """Seeded short training on a fixed uniform buffer; returns the greedy joint action [n, act_dim]."""
+def train(name, reward_fn, n, act_dim, updates, seed=0, over=None, module=None, grid=False):
+    """Seeded short training on a fixed uniform buffer (random, or the product grid when ``grid``); returns
+    the greedy joint action [n, act_dim], the final state and the critic losses."""
     algo = B.BASELINES[name]
     cfg = {**B.default_config(name), **TEST_CFG, **(over or {})}
     spec = spec_for(n, act_dim)
     k_buf, k_run = jax.random.split(jax.random.PRNGKey(seed))
-    buf = make_buffer(k_buf, n, act_dim, reward_fn)
+    buf = make_buffer(k_buf, n, act_dim, reward_fn, grid=grid)
     bsz = cfg["batch_size"]
     upd = partial(module.update, cfg=cfg) if module is not None else partial(algo.update, cfg=cfg)
 
@@ -130,7 +143,7 @@ def test_interface_shapes_bounds_and_vmap(name):
     obs = jax.random.normal(jax.random.PRNGKey(4), (3, 4)) * 3
     for on in (True, False):
         a = jax.jit(jax.vmap(lambda s, k: algo.act(s, obs, k, on, {})))(states, keys)
-        assert a.shape == (2, 3, 2) and bool(jnp.all((a >= 0) & (a <= 1)))
+        assert a.shape == (2, 3, 2) and a.dtype == jnp.float32 and bool(jnp.all((a >= 0) & (a <= 1)))
     bt = Transition(obs=jnp.ones((8, 3, 4)), state=jnp.ones((8, 5)), act=jnp.full((8, 3, 2), 0.5),
                     rew=jnp.ones((8, 3)), next_obs=jnp.ones((8, 3, 4)), next_state=jnp.ones((8, 5)),
                     done=jnp.zeros((8,)))
@@ -157,7 +170,7 @@ def test_coordination_game_known_answers(name, target):
     critic of QDCG Decentralized and MADDPG/MATD3 (other agents' actions from the uniform buffer) reach the
     additive-projection optimum 2 c t / (k + c) = 0.28 instead, 0.42 away from the joint optimum.  (FACMAC's
     monotonic mixer cannot represent R either; it has no closed-form answer here and is not in this test.)"""
-    a, _, _ = train(name, coordination_rewards, 2, 1, updates=2000, seed=0)
+    a, _, _ = train(name, coordination_rewards, 2, 1, updates=2000, seed=0, grid=True)
     assert np.abs(a - target).max() < TOL, (name, a, target)
 
 
@@ -181,14 +194,15 @@ def matd3_target_error(cfg_over=None):
     cfg = {**B.default_config("matd3"), "actor_out": "tanh", "target_noise": 0.0, "use_done": True,
            **(cfg_over or {})}
     spec, bt = _probe()
-    state = matd3.init(jax.random.PRNGKey(0), spec, cfg)
-    y = np.asarray(matd3.td_target(state, bt, jax.random.PRNGKey(1), cfg))
+    state = jax.jit(lambda k: matd3.init(k, spec, cfg))(jax.random.PRNGKey(0))
+    y = np.asarray(jax.jit(lambda s: matd3.td_target(s, bt, jax.random.PRNGKey(1), cfg))(state))
     net = maddpg._critic(cfg)
+    apply = jax.jit(net.apply)
     a2 = np.stack([np.asarray(common_actor(state, i, bt.next_obs[:, i], cfg)) for i in range(3)], 1)
     inp = np.concatenate([np.asarray(bt.next_state), a2.reshape(16, -1)], -1)
     y_or = np.zeros((3, 16))
     for i in range(3):
-        qs = [np.asarray(net.apply(jax.tree_util.tree_map(lambda p: p[k, i], state["critic_t"]), inp))[:, 0]
+        qs = [np.asarray(apply(jax.tree_util.tree_map(lambda p: p[k, i], state["critic_t"]), inp))[:, 0]
               for k in range(2)]
         assert np.abs(qs[0] - qs[1]).max() > 1e-2          # the twins differ: min and max are distinguishable
         y_or[i] = np.asarray(bt.rew[:, i]) + cfg["gamma"] * (1 - np.asarray(bt.done)) * np.minimum(*qs)
@@ -199,7 +213,7 @@ def common_actor(state, i, obs_i, cfg):
     from verify.marl.baselines.common import Actor
     p = jax.tree_util.tree_map(lambda x: x[i], state["actor_t"])
     act_dim = p["params"]["MLP_0"][f"Dense_{cfg['actor_layers']}"]["bias"].shape[-1]
-    return Actor(act_dim, cfg["hidden"], cfg["actor_layers"], cfg["actor_out"]).apply(p, obs_i, -1.0, 1.0)
+    return jax.jit(Actor(act_dim, cfg["hidden"], cfg["actor_layers"], cfg["actor_out"]).apply)(p, obs_i, -1.0, 1.0)
 
 
 def test_matd3_clipped_double_q_target_and_planted_max(monkeypatch):
@@ -213,7 +227,7 @@ def test_matd3_clipped_double_q_target_and_planted_max(monkeypatch):
 def test_matd3_target_smoothing_is_clipped_and_actors_are_delayed():
     cfg = {**B.default_config("matd3"), "actor_out": "tanh", "target_noise": 10.0, "target_noise_clip": 0.3}
     spec, bt = _probe()
-    state = matd3.init(jax.random.PRNGKey(0), spec, cfg)
+    state = jax.jit(lambda k: matd3.init(k, spec, cfg))(jax.random.PRNGKey(0))
     a0 = maddpg.target_actions(state, bt.next_obs, None, cfg)
     a1 = maddpg.target_actions(state, bt.next_obs, jax.random.PRNGKey(2), cfg, (10.0, 0.3))
     d = np.abs(np.asarray(a1 - a0))
@@ -238,8 +252,8 @@ def facmac_min_mixing_slope(seed=0):
     q = jax.random.normal(k[1], (64, 5)) * 3
     slopes = []
     for kk in jax.random.split(k[2], 4):
-        p = mix.init(kk, s[0], q[0])
-        g = jax.vmap(jax.grad(lambda qq, ss: mix.apply(p, ss, qq)))(q, s)
+        p = jax.jit(mix.init)(kk, s[0], q[0])
+        g = jax.jit(jax.vmap(jax.grad(lambda qq, ss: mix.apply(p, ss, qq))))(q, s)
         slopes.append(float(g.min()))
     return min(slopes)
 
@@ -254,10 +268,10 @@ def test_facmac_target_and_critic_input():
     """y = sum_i r_i + gamma (1 - d) Q'_tot(s', mu'(o')), checked against the pieces evaluated separately."""
     cfg = {**B.default_config("facmac"), "actor_out": "tanh", "use_done": True}
     spec, bt = _probe()
-    state = facmac.init(jax.random.PRNGKey(0), spec, cfg)
+    state = jax.jit(lambda k: facmac.init(k, spec, cfg))(jax.random.PRNGKey(0))
     a2 = np.stack([np.asarray(common_actor(state, i, bt.next_obs[:, i], cfg)) for i in range(3)], 1)
     util = facmac._utility(cfg)
-    q = np.stack([np.asarray(util.apply(jax.tree_util.tree_map(lambda p: p[i], state["critic_t"]["util"]),
+    q = np.stack([np.asarray(jax.jit(util.apply)(jax.tree_util.tree_map(lambda p: p[i], state["critic_t"]["util"]),
                                         np.concatenate([np.asarray(bt.next_obs[:, i]), a2[:, i]], -1)))[:, 0]
                   for i in range(3)], 1)
     qt = np.asarray(facmac._mixer(cfg).apply(state["critic_t"]["mixer"], bt.next_state, q))
@@ -270,11 +284,11 @@ def test_qdcg_critic_is_the_coordination_graph_sum():
     spec, bt = _probe()
     for graph, n_edges in (("complete", 3), ("empty", 0)):
         cfg = {**B.default_config("qdcg-centralized"), "graph": graph}
-        state = qdcg.init(jax.random.PRNGKey(0), spec, cfg)
+        state = jax.jit(lambda k: qdcg.init(k, spec, cfg))(jax.random.PRNGKey(0))
         assert state["critic"]["edges"].shape == (n_edges, 2)
         net = qdcg.MLP(1, cfg["hidden"], cfg["layers"])
         z = [np.concatenate([bt.obs[:, i], bt.act[:, i], np.tile(np.eye(3)[i], (16, 1))], -1) for i in range(3)]
-        f = lambda p, x: np.asarray(net.apply(state["critic"][p], x))[:, 0]
+        f = lambda p, x: np.asarray(jax.jit(net.apply)(state["critic"][p], x))[:, 0]
         q = sum(f("util", z[i]) for i in range(3)) / 3
         if n_edges:
             pairs = [(0, 1), (0, 2), (1, 2)]

@@ -174,8 +174,8 @@ def actors_apply(params, obs, low, high, cfg: dict):
 
 def explore(actions, key, low, high, std: float, on):
     """a + N(0, (std (high - low))^2), clipped to the box; ``on`` (bool, may be traced) switches it."""
-    noise = std * (high - low) * jax.random.normal(key, actions.shape)
-    return jnp.clip(actions + jnp.asarray(on, jnp.float32) * noise, low, high)
+    noise = std * (high - low) * jax.random.normal(key, actions.shape, jnp.float32)
+    return jnp.clip(actions + jnp.asarray(on, jnp.float32) * noise, low, high).astype(jnp.float32)
 
 
 def soft_update(target, online, tau: float):

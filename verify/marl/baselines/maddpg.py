@@ -86,7 +86,7 @@ def target_actions(state, next_obs, key, cfg, smoothing: tuple | None = None):
     if smoothing is not None:
         sigma, c = smoothing
         half = (high - low) / 2.0
-        eps = jnp.clip(sigma * half * jax.random.normal(key, a2.shape), -c * half, c * half)
+        eps = jnp.clip(sigma * half * jax.random.normal(key, a2.shape, jnp.float32), -c * half, c * half)
         a2 = jnp.clip(a2 + eps, low, high)
     return a2
 
