@@ -163,6 +163,7 @@ def test_separable_game_reaches_the_unique_optimum(name):
     assert err < TOL, (name, a, err)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name,target", [("qdcg-centralized", JOINT_OPT), ("qdcg-decentralized", ADDITIVE_OPT),
                                          ("maddpg", ADDITIVE_OPT), ("matd3", ADDITIVE_OPT)])
 def test_coordination_game_known_answers(name, target):
