@@ -177,3 +177,65 @@ def test_bad_input():
         S.kappa_sets("warehouse40", -1)
     with pytest.raises(InputError):
         O.get_algorithm("maddpg-typo")
+
+
+# --- the figure statements' tests (verify.marl.mabn_figures) catch planted effects --------------------------
+
+def _rows(effects: dict, seeds=15, epochs=50, noise=1.0, seed=0, panel="ex3"):
+    """Synthetic tidy rows: algorithm -> final level; curves rise linearly to it; per-seed noise shared
+    across algorithms (paired) plus independent noise."""
+    r = np.random.default_rng(seed)
+    shared = r.normal(size=seeds)
+    out = []
+    for key, (level, speed) in effects.items():
+        for s in range(seeds):
+            ind = r.normal() * noise
+            for e in range(1, epochs + 1):
+                v = level * min(1.0, speed * e / epochs) + shared[s] + ind + 0.1 * r.normal()
+                out.append({"panel": panel, "algorithm": key, "seed": str(s), "epoch": str(e), "return": str(v),
+                            "eval_return": str(v)})
+    return {panel: {"rows": out, "grid": {"system": "temperature40", "epochs": epochs, "seeds": seeds, "n": None, "batch": 256}}}
+
+
+def _stmt(panels, slug):
+    from verify.marl import mabn_figures as F
+    return {s["slug"]: s for s in F.statements(panels)}[slug]
+
+
+def test_statement_tests_catch_planted_effects():
+    from verify.marl import mabn_figures as F
+    good = _rows({"mastac-simultaneous": (10.0, 1.0), "mastac-approximated-k2": (5.0, 1.0)})
+    assert _stmt(good, "ex3-sim-beats-approx")["held"] is True
+    bad = _rows({"mastac-simultaneous": (5.0, 1.0), "mastac-approximated-k2": (10.0, 1.0)})
+    assert _stmt(bad, "ex3-sim-beats-approx")["held"] is False
+    same = _rows({"mastac-simultaneous": (5.0, 1.0), "mastac-approximated-k2": (5.0, 1.0)}, noise=3.0)
+    assert _stmt(same, "ex3-sim-beats-approx")["held"] is not False
+    # a planted effect near the noise level (1 sd of the independent noise) is still found with 15 seeds
+    near = _rows({"mastac-simultaneous": (6.5, 1.0), "mastac-approximated-k2": (5.0, 1.0)}, noise=0.5, seed=3)
+    assert _stmt(near, "ex3-sim-beats-approx")["held"] is True
+    # a statement naming a baseline without runs is reported as missing, never decided
+    s = _stmt(good, "ex3-qdcg-beats-ctde")
+    assert s["held"] is None and "maddpg" in s["numbers"]["missing"]
+
+
+def test_kappa_statement_detects_planted_order():
+    ks = {f"mastac-approximated-k{k}": (10.0, sp) for k, sp in ((2, 4.0), (4, 2.0), (6, 1.3), (8, 1.0))}
+    assert _stmt(_rows(ks, panel="kappa", noise=0.2), "larger-kappa-slower")["held"] is True
+    rev = {f"mastac-approximated-k{k}": (10.0, sp) for k, sp in ((2, 1.0), (4, 1.3), (6, 2.0), (8, 4.0))}
+    assert _stmt(_rows(rev, panel="kappa", noise=0.2), "larger-kappa-slower")["held"] is False
+
+
+def test_printed_critic_loss_has_the_sign_flipped_fixed_point_and_diverges():
+    """Algorithm 1 as printed: y = r + Q' (line 14) and the loss (y - gamma Q)^2 (line 18); its exact
+    minimizer iteration is Q <- (r + P Q) / gamma: fixed point (gamma I - P)^{-1} r (= r / (gamma - 1) for a
+    constant reward, the opposite sign of the value r / (1 - gamma)), expansive with modulus 1 / gamma."""
+    rng = np.random.default_rng(0)
+    P = rng.dirichlet(np.ones(4), size=4)
+    r, g = np.full(4, -1.0), 0.95
+    Qi, Qp = np.zeros(4), np.zeros(4)
+    for _ in range(400):
+        Qi = r + g * P @ Qi                       # intent
+        Qp = (r + P @ Qp) / g                     # printed
+    assert np.allclose(Qi, r / (1 - g), atol=1e-6)
+    assert np.allclose(np.linalg.solve(g * np.eye(4) - P, r), r / (g - 1))
+    assert np.abs(Qp).max() > 1e6                 # diverges from Q = 0

@@ -168,6 +168,7 @@ CLAIM_MODULES = [
     "verify.claims.figures_bnac",
     "verify.claims.figures_mpg",
     "verify.claims.figures_marl",
+    "verify.claims.figures_mabn",
 ]
 
 

@@ -13,6 +13,7 @@ RESULTS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.pa
                            "results", "figures")
 
 FIGURE_MODULES = ["verify.experiments.bnac_figures", "verify.experiments.mpg_figures", "verify.marl.figures"]
+FIGURE_MODULES.append("verify.marl.mabn_figures")
 
 
 def figures() -> dict:

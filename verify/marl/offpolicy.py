@@ -255,14 +255,22 @@ def make_train(config: dict, algo: OffPolicyAlgo, env: SystemEnv) -> Callable:
     warm = max(int(cfg["warmup"]), 1)
     evaluate = bool(cfg["evaluate"])
 
-    def train(rng):
-        k_init, k_env, k0, rng = jax.random.split(rng, 4)
+    def _zero_metrics(astate, buf, key):
+        _, probe = jax.eval_shape(lambda s, b, k: algo.update(s, b, k, acfg), astate, buffer_sample(buf, key, bsz), key)
+        return jax.tree_util.tree_map(lambda x: jnp.zeros(x.shape, jnp.float32), probe)
+
+    def init(rng):
+        """The loop's carry before epoch 0: (algorithm state, buffer, env state, obs, state, step count, key)."""
+        k_init, k0, key = jax.random.split(rng, 3)
         astate = algo.init(k_init, spec, acfg)
         buf = buffer_init(int(cfg["buffer_size"]), spec)
-        _, probe = jax.eval_shape(lambda s, b, k: algo.update(s, b, k, acfg), astate,
-                                  buffer_sample(buf, k_env, bsz), k_env)
-        zero_m = jax.tree_util.tree_map(lambda x: jnp.zeros(x.shape, jnp.float32), probe)
         es0, obs0, st0 = env.reset(k0)
+        return (astate, buf, es0, obs0, st0, jnp.zeros((), jnp.int32), key)
+
+    def run(carry, e0, n_epochs: int):
+        """Epochs e0 .. e0 + n_epochs - 1 from ``carry``: (carry, metrics per epoch)."""
+        astate, buf, es0, obs0, st0, count0, key = carry
+        zero_m = _zero_metrics(astate, buf, key)
 
         def env_step(carry, key):
             astate, buf, es, obs, st, count = carry
@@ -312,10 +320,17 @@ def make_train(config: dict, algo: OffPolicyAlgo, env: SystemEnv) -> Callable:
                 metrics["eval_return"] = eval_episode(astate, ke)
             return (astate, buf, es, obs, st, count), metrics
 
-        K = int(cfg["epochs"])
-        init = (astate, buf, es0, obs0, st0, jnp.zeros((), jnp.int32))
-        (astate, *_), metrics = jax.lax.scan(epoch, init, (jnp.arange(K), jax.random.split(k_env, K)))
-        return {"metrics": metrics, "state": astate}
+        key, kk = jax.random.split(key)
+        ks = jax.random.split(kk, n_epochs)
+        (astate, buf, es, obs, st, count), metrics = jax.lax.scan(
+            epoch, (astate, buf, es0, obs0, st0, count0), (e0 + jnp.arange(n_epochs), ks))
+        return (astate, buf, es, obs, st, count, key), metrics
 
-    train.spec, train.env, train.config = spec, env, cfg
+    K = int(cfg["epochs"])
+
+    def train(rng):
+        carry, metrics = run(init(rng), 0, K)
+        return {"metrics": metrics, "state": carry[0]}
+
+    train.spec, train.env, train.config, train.init, train.run = spec, env, cfg, init, run
     return train
