@@ -122,6 +122,10 @@ def test_default_configs_and_errors():
     assert B.default_config("qdcg-decentralized")["graph"] == "empty"
     c3 = B.default_config("qdcg-centralized", example=3)
     assert (c3["actor_out"], c3["actor_layers"]) == ("tanh", 0)
+    assert B.config_for("temperature40", "matd3")["actor_layers"] == 0
+    assert B.config_for("warehouse40", "qdcg-decentralized", tau=0.1)["tau"] == 0.1
+    with pytest.raises(InputError):
+        B.config_for("warehouse7", "maddpg")
     with pytest.raises(InputError):
         B.default_config("coma")
     with pytest.raises(InputError):

@@ -25,7 +25,10 @@ from ...errors import InputError
 from ..offpolicy import OffPolicyAlgo
 from . import facmac, maddpg, matd3, qdcg
 
-__all__ = ["BASELINES", "default_config", "maddpg", "matd3", "facmac", "qdcg"]
+__all__ = ["BASELINES", "default_config", "config_for", "EXAMPLE_OF", "maddpg", "matd3", "facmac", "qdcg"]
+
+#: the Section 5 systems of ``verify.marl.mabn_systems`` and their example numbers (Table 3's columns)
+EXAMPLE_OF = {"warehouse9": 1, "warehouse40": 2, "temperature40": 3}
 
 
 def _algo(name, mod) -> OffPolicyAlgo:
@@ -69,3 +72,11 @@ def default_config(name: str, example: int | None = None) -> dict:
         return facmac.default_config(example or 1)
     graph = "complete" if name == "qdcg-centralized" else "empty"
     return qdcg.default_config(example or 2, graph)
+
+
+def config_for(system: str, name: str, **over) -> dict:
+    """``default_config(name, example)`` for a Section 5 system name (``EXAMPLE_OF``), with ``over`` applied
+    (unknown options are rejected when the algorithm is initialized)."""
+    if system not in EXAMPLE_OF:
+        raise InputError(f"unknown system {system!r}; known: {', '.join(EXAMPLE_OF)}")
+    return {**default_config(name, EXAMPLE_OF[system]), **over}
