@@ -37,7 +37,7 @@ from .common import (COMMON_DEFAULTS, MLP, actors_apply, actors_init, adam, boot
                      explore, soft_update, table3_config)
 from ...errors import InputError
 
-__all__ = ["default_config", "init", "act", "update", "q_cg", "td_target", "edges", "KNOWN"]
+__all__ = ["default_config", "init", "act", "update", "q_cg", "payoffs", "td_target", "edges", "KNOWN"]
 
 KNOWN = tuple(COMMON_DEFAULTS) + ("actor_out", "lr_actor", "lr_critic", "batch_size", "graph", "agent_id")
 
@@ -81,10 +81,23 @@ def q_cg(critic, obs, act, cfg):
     E = critic["edges"]
     if E.shape[0] == 0:
         return util
-    zi, zj = z[..., E[:, 0], :], z[..., E[:, 1], :]                # [B, |E|, d]
-    f = (net.apply(critic["pay"], jnp.concatenate([zi, zj], -1))
-         + net.apply(critic["pay"], jnp.concatenate([zj, zi], -1)))[..., 0] / 2.0
+    f = (payoffs(critic["pay"], z, E[:, 0], E[:, 1], cfg) + payoffs(critic["pay"], z, E[:, 1], E[:, 0], cfg)) / 2.0
     return util + f.mean(-1)                                       # + 1/|E| sum_{ij} f^e_ij
+
+
+def payoffs(params, z, i, j, cfg):
+    """f^e(z_i, z_j) for the index arrays ``i, j [|E|]`` -> ``[B, |E|]``: the payoff MLP on the concatenation
+    (z_i, z_j), with its first layer split as W_0 (z_i, z_j) = W_0^a z_i + W_0^b z_j and applied per agent
+    (n products instead of |E|; the complete graph has n (n - 1) / 2 edges)."""
+    p = params["params"]
+    d = z.shape[-1]
+    W0, b0 = p["Dense_0"]["kernel"], p["Dense_0"]["bias"]
+    U, V = z @ W0[:d], z @ W0[d:]                                  # [B, n, H]
+    h = jax.nn.relu(U[..., i, :] + V[..., j, :] + b0)              # [B, |E|, H]
+    for k in range(1, cfg["layers"]):
+        h = jax.nn.relu(h @ p[f"Dense_{k}"]["kernel"] + p[f"Dense_{k}"]["bias"])
+    L = p[f"Dense_{cfg['layers']}"]
+    return (h @ L["kernel"] + L["bias"])[..., 0]
 
 
 def td_target(state, batch, key, cfg):
