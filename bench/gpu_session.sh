@@ -16,7 +16,7 @@ source bench/gpu_env.sh > "$OUT/env_log.txt" 2>&1
 export XLA_PYTHON_CLIENT_PREALLOCATE=false
 LEFT=$(( ${BUDGET:-500} - ($(date +%s) - T0) ))
 python3 bench/gpu_stages.py --budget "$LEFT" \
-  --extra 'smax_analysis:0.24:python3 bench/bench_marl.py --mode gpu --out "$WORK_DIR" --budget "$STAGE_BUDGET"' \
-  --extra 'mabn:0.22:python3 bench/bench_mabn_marl.py --mode gpu --out "$WORK_DIR" --budget "$STAGE_BUDGET" --chunk 250'
+  --extra 'smax_analysis:0.17:python3 bench/bench_marl.py --mode gpu --out "$WORK_DIR" --budget "$STAGE_BUDGET" --min-job 40' \
+  --extra 'mabn:0.17:python3 bench/bench_mabn_marl.py --mode gpu --out "$WORK_DIR" --budget "$STAGE_BUDGET" --chunk 250'
 echo "wall=$(( $(date +%s) - T0 ))s" >> "$OUT/gpu_stages_log.txt"
 ls -la "$OUT"

@@ -25,11 +25,11 @@ WORK = os.environ.get("GPU_WORK", "/tmp/gpu_work")
 
 #: name -> (share of the budget, python code run with the work dir as WORK_DIR, result globs)
 STAGES = {
-    "fig4_cg2": (0.16, "from verify.marl.figures import run_figure4; run_figure4('paper', WORK_DIR, panels=['cg2'])",
+    "fig4_cg2": (0.20, "from verify.marl.figures import run_figure4; run_figure4('paper', WORK_DIR, panels=['cg2'])",
                  ["bnac_figure4_paper_*.csv.gz", "bnac_figure4_paper*.json", "bnac_figure4_paper*.png"]),
-    "fig4_cg5": (0.16, "from verify.marl.figures import run_figure4; run_figure4('paper', WORK_DIR, panels=['cg5'])",
+    "fig4_cg5": (0.20, "from verify.marl.figures import run_figure4; run_figure4('paper', WORK_DIR, panels=['cg5'])",
                  ["bnac_figure4_paper_*.csv.gz", "bnac_figure4_paper*.json", "bnac_figure4_paper*.png"]),
-    "fig4_aloha": (0.22, "from verify.marl.figures import run_figure4; run_figure4('paper', WORK_DIR, panels=['aloha'])",
+    "fig4_aloha": (0.26, "from verify.marl.figures import run_figure4; run_figure4('paper', WORK_DIR, panels=['aloha'])",
                    ["bnac_figure4_paper_*.csv.gz", "bnac_figure4_paper*.json", "bnac_figure4_paper*.png"]),
 }
 
