@@ -38,7 +38,9 @@ from ..games import coordination_reward  # noqa: E402
 __all__ = ["CoordGame", "coord_game", "n_agents_of", "expect_next", "push_forward", "local_policies",
            "joint_policy", "product_joint", "evaluate", "value_mu", "optimal_value", "poa",
            "parent_marginal", "parent_visitation", "min_parent_visitation", "best_response_value",
-           "nash_gaps", "nash_gap", "dag_parents", "theta_shapes", "init_thetas"]
+           "nash_gaps", "nash_gap", "dag_parents", "theta_shapes", "init_thetas", "EVAL_METHODS",
+           "bellman_apply", "bellman_apply_T", "certified_solve", "evaluate_warm", "evaluate_direct", "value_gradient_pi",
+           "joint_from_locals_chain", "joint_policy_chain"]
 
 
 class CoordGame(NamedTuple):
@@ -168,6 +170,46 @@ def joint_from_locals(locs, parents) -> jnp.ndarray:
     return pi.reshape(S, 2 ** N)
 
 
+def _runs(ps: Sequence[int], i: int) -> list[tuple[bool, int]]:
+    """Agents 0..i-1 split into maximal runs of parents / non-parents of agent i: [(is_parent, length)]."""
+    runs: list[tuple[bool, int]] = []
+    for j in range(i):
+        p = j in ps
+        if runs and runs[-1][0] == p:
+            runs[-1] = (p, runs[-1][1] + 1)
+        else:
+            runs.append((p, 1))
+    return runs
+
+
+def joint_from_locals_chain(locs, parents) -> jnp.ndarray:
+    r"""pi(a|s) = prod_i pi^i(a^i | s, a^{P^i})   (bnac Eq. (1)), shape (S, A), for DAGs whose parents
+    precede their children in agent order (j < i for every edge j -> i; the Uncorrelated, Line- and
+    Fully-correlated DAGs): built agent by agent as the chain
+
+        pi_{0..i}(a^0..a^i | s) = pi_{0..i-1}(a^0..a^{i-1} | s) pi^i(a^i | s, a^{P^i}),
+
+    each factor broadcast over runs of consecutive non-parents (no transposes; about 2 S A products in all,
+    against N S A for ``joint_from_locals``).  Other DAGs are passed to ``joint_from_locals``.  Both give
+    the same products up to the order of the floating-point multiplications."""
+    if any(j >= i for i, ps in enumerate(parents) for j in ps):
+        return joint_from_locals(locs, parents)
+    S = locs[0].shape[0]
+    P = jnp.ones((S, 1), dtype=locs[0].dtype)
+    for i, (loc, ps) in enumerate(zip(locs, parents)):
+        runs = _runs(ps, i)
+        p_shape = tuple(2 ** n for _, n in runs)
+        l_shape = tuple(2 ** n if par else 1 for par, n in runs)
+        P = (P.reshape((S,) + p_shape + (1,)) * loc.reshape((S,) + l_shape + (2,))).reshape(S, 2 ** (i + 1))
+    return P
+
+
+def joint_policy_chain(thetas, parents) -> jnp.ndarray:
+    """The joint policy of a softmax BN policy by ``joint_from_locals_chain``, (S, A)."""
+    parents = tuple(tuple(int(j) for j in ps) for ps in parents)
+    return joint_from_locals_chain(local_policies(thetas), parents)
+
+
 def joint_policy(thetas, parents) -> jnp.ndarray:
     """The joint policy of a softmax BN policy, (S, A)."""
     parents = tuple(tuple(int(j) for j in ps) for ps in parents)
@@ -241,6 +283,138 @@ def evaluate(game: CoordGame, pi: jnp.ndarray) -> dict:
     Q = game.r[:, None] + game.gamma * expect_next(game, V)[None, :]
     d = solve(M.T, game.mu)
     return {"V": V, "Q": Q, "d": d, "J": game.mu @ V}
+
+
+# ------------------------------------------------------------------------------------------------
+# warm-started, certified evaluation (Krylov iterations from the previous iterate's V and d)
+# ------------------------------------------------------------------------------------------------
+#: the evaluation methods of the policy-gradient engine: ``direct`` (one dense LU solve per system) and
+#: ``warm`` (certified restarted GMRES from the previous iterate, direct solve as fallback)
+EVAL_METHODS = ("direct", "warm")
+
+#: defaults of the warm evaluation: certified accuracy |x - x*| <= EVAL_TOL, Krylov dimension per
+#: restart, restarts before the fallback to the direct solve
+EVAL_TOL = 1e-11
+EVAL_KRYLOV = 24
+EVAL_MAX_CYCLES = 6
+
+
+def bellman_apply(game: CoordGame, pi: jnp.ndarray, x: jnp.ndarray) -> jnp.ndarray:
+    r"""(I - gamma P_pi) x = x - gamma pi (E x),  P_pi = pi K with K[a, s'] = P(s'|a)  (factored; no S x S matrix)."""
+    return x - game.gamma * (pi @ expect_next(game, x))
+
+
+def bellman_apply_T(game: CoordGame, pi: jnp.ndarray, y: jnp.ndarray) -> jnp.ndarray:
+    r"""(I - gamma P_pi)^T y = y - gamma K^T (pi^T y)  (the adjoint system of the visitation)."""
+    return y - game.gamma * push_forward(game, y @ pi)
+
+
+def _gmres_cycle(apply, b, x, r, m: int):
+    """One GMRES(m) cycle from x with residual r = b - A x: Arnoldi with classical Gram-Schmidt applied
+    twice (CGS2), then x + Q_m y with y = argmin || beta e_1 - H y ||_2 (least squares on the (m+1) x m
+    Hessenberg matrix).  A breakdown (an exactly invariant subspace) leaves zero rows, which the least
+    squares solve ignores."""
+    S = b.shape[0]
+    beta = jnp.linalg.norm(r)
+    safe = jnp.where(beta > 0, beta, 1.0)
+    Q = jnp.zeros((m + 1, S), b.dtype).at[0].set(r / safe)
+    H = jnp.zeros((m + 1, m), b.dtype)
+
+    def arnoldi(j, QH):
+        Q, H = QH
+        w = apply(Q[j])
+        h = Q @ w                      # rows of Q not yet filled are zero
+        w = w - h @ Q
+        h2 = Q @ w
+        w = w - h2 @ Q
+        h = h + h2
+        hn = jnp.linalg.norm(w)
+        h = h.at[j + 1].set(hn)
+        Q = Q.at[j + 1].set(w / jnp.where(hn > 0, hn, 1.0))
+        return Q, H.at[:, j].set(h)
+
+    Q, H = jax.lax.fori_loop(0, m, arnoldi, (Q, H))
+    e1 = jnp.zeros(m + 1, b.dtype).at[0].set(beta)
+    y = jnp.linalg.lstsq(H, e1)[0]
+    return x + y @ Q[:m]
+
+
+def certified_solve(apply, b, x0, gamma, norm_ord, tol: float = EVAL_TOL, m: int = EVAL_KRYLOV,
+                    max_cycles: int = EVAL_MAX_CYCLES):
+    r"""x with A x = b for A = I - gamma P_pi (``norm_ord`` = inf) or its transpose (``norm_ord`` = 1),
+    by restarted GMRES(m) from the warm start x0, stopped when the residual certifies the error:
+
+        |x - x*| = |A^{-1} (b - A x)| <= ||A^{-1}|| |b - A x| <= |b - A x| / (1 - gamma),
+
+    because ||(I - gamma P_pi)^{-1}||_inf = ||(I - gamma P_pi)^{-T}||_1 <= sum_k gamma^k = 1/(1 - gamma)
+    (P_pi row-stochastic).  The residual is recomputed from A, not taken from the Arnoldi recurrence.
+    Returns (x, bound, cycles); bound > tol (or NaN) means the certificate was not reached within
+    ``max_cycles`` restarts, and the caller falls back to the direct solve."""
+    scale = 1.0 / (1.0 - gamma)
+
+    def cert(r):
+        return scale * jnp.linalg.norm(r, ord=norm_ord)
+
+    def cond(c):
+        return jnp.logical_and(~(c[2] <= tol), c[3] < max_cycles)   # ~(<=): NaN keeps iterating
+
+    def body(c):
+        x, r, _, k = c
+        x = _gmres_cycle(apply, b, x, r, m)
+        r = b - apply(x)
+        return x, r, cert(r), k + 1
+
+    r0 = b - apply(x0)
+    x, _, bound, k = jax.lax.while_loop(cond, body, (x0, r0, cert(r0), jnp.array(0)))
+    return x, bound, k
+
+
+def evaluate_warm(game: CoordGame, pi: jnp.ndarray, V0: jnp.ndarray, d0: jnp.ndarray, tol: float = EVAL_TOL,
+                  m: int = EVAL_KRYLOV, max_cycles: int = EVAL_MAX_CYCLES) -> dict:
+    r"""V_pi and the unnormalized visitation d^pi_mu (as in ``evaluate``), warm-started from V0, d0 (the
+    previous iterate's), each certified to |V - V_pi|_inf <= tol and |d - d^pi_mu|_inf <= |d - d^pi_mu|_1
+    <= tol by its residual (``certified_solve``).  Where a certificate is not reached within
+    ``max_cycles`` restarts, that system is solved directly (LU), so the result is exact either way.
+
+    Returns V, d, J = mu^T V, the certified bounds (the direct solve reports 0) and ``fallback`` (number
+    of the two systems that took the direct solve)."""
+    V, bV, kV = certified_solve(lambda x: bellman_apply(game, pi, x), game.r, V0, game.gamma, jnp.inf,
+                                tol, m, max_cycles)
+    d, bd, kd = certified_solve(lambda y: bellman_apply_T(game, pi, y), game.mu, d0, game.gamma, 1,
+                                tol, m, max_cycles)
+    S = game.r.shape[0]
+    okV, okd = bV <= tol, bd <= tol
+
+    def direct_V(_):
+        return jnp.linalg.solve(jnp.eye(S) - game.gamma * _P_pi(game, pi), game.r)
+
+    def direct_d(_):
+        return jnp.linalg.solve((jnp.eye(S) - game.gamma * _P_pi(game, pi)).T, game.mu)
+
+    V = jax.lax.cond(okV, lambda _: V, direct_V, None)
+    d = jax.lax.cond(okd, lambda _: d, direct_d, None)
+    return {"V": V, "d": d, "J": game.mu @ V, "bound_V": jnp.where(okV, bV, 0.0),
+            "bound_d": jnp.where(okd, bd, 0.0), "cycles": kV + kd,
+            "fallback": (~okV).astype(jnp.int32) + (~okd).astype(jnp.int32)}
+
+
+def evaluate_direct(game: CoordGame, pi: jnp.ndarray) -> dict:
+    r"""V_pi = (I - gamma P_pi)^{-1} r and d^pi_mu = (I - gamma P_pi)^{-T} mu from one LU factorization
+    (LAPACK getrf, then one solve with the matrix and one with its transpose); J = mu^T V_pi."""
+    S = game.r.shape[0]
+    lu = jax.scipy.linalg.lu_factor(jnp.eye(S) - game.gamma * _P_pi(game, pi))
+    V = jax.scipy.linalg.lu_solve(lu, game.r)
+    d = jax.scipy.linalg.lu_solve(lu, game.mu, trans=1)
+    return {"V": V, "d": d, "J": game.mu @ V}
+
+
+def value_gradient_pi(game: CoordGame, V: jnp.ndarray, d: jnp.ndarray) -> jnp.ndarray:
+    r"""dJ/dpi(a|s) for J = mu^T (I - gamma P_pi)^{-1} r (r independent of pi):
+
+        dJ/dpi(a|s) = mu^T (I - gamma P_pi)^{-1} gamma e_s (E V)(a) = gamma d^pi_mu(s) sum_{s'} P(s'|a) V_pi(s'),
+
+    the policy-gradient theorem d(s) (Q(s, a) - r(s)) with Q = r + gamma E V; shape (S, A)."""
+    return game.gamma * d[:, None] * expect_next(game, V)[None, :]
 
 
 def optimal_value(game: CoordGame) -> jnp.ndarray:
