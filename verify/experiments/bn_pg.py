@@ -172,13 +172,16 @@ def make_train(config):
         carry, (poa, (fb, bound)) = jax.lax.scan(step, carry, None, length=k)
         return carry, (poa, thetas_in, fb.sum(), bound.max())
 
+    def init(rng):
+        """The scan carry at t = 0: theta_0 and its exact V, d (direct solve)."""
+        thetas = core.init_thetas(rng, parents, S, cfg.init_scale)
+        ev0 = core.evaluate_direct(game, core.joint_policy_chain(thetas, parents))
+        return thetas, ev0["V"], ev0["d"]
+
     def run(rng):
         """The dynamics only: POA at every iterate and the parameters at t = 0, k, ..., T (and, as third
         output, the warm evaluation's fallback counts and certified bounds per chunk)."""
-        thetas = core.init_thetas(rng, parents, S, cfg.init_scale)
-        ev0 = core.evaluate_direct(game, core.joint_policy_chain(thetas, parents))
-        (thetas, _, _), (poa, snaps, fb, bound) = jax.lax.scan(chunk, (thetas, ev0["V"], ev0["d"]), None,
-                                                                length=n_chunks)
+        (thetas, _, _), (poa, snaps, fb, bound) = jax.lax.scan(chunk, init(rng), None, length=n_chunks)
         snaps = tuple(jnp.concatenate([a, b[None]]) for a, b in zip(snaps, thetas))
         poa = jnp.concatenate([poa.reshape(-1), (J(thetas) / J_star)[None]])
         return poa, snaps, (fb, bound)
@@ -196,6 +199,8 @@ def make_train(config):
         return out
 
     train.run = run
+    train.init = init
+    train.step = step          # (thetas, V, d), None -> new carry, (POA_t, (fallbacks, bound))
     train.metrics = metrics
     train.method = method
     return train
