@@ -2,9 +2,18 @@ r"""Tabular softmax BN policy gradient with exact gradients on the Coordination 
 
     theta^i_{t+1} = theta^i_t + eta * grad_{theta^i} V_{theta_t}(mu)              (bnac Eq. (2), (3))
 
-The gradient is ``jax.grad`` of the exact J(theta) = mu^T (I - gamma P_pi)^{-1} r, which the harness
-has verified equals the corrected Lemma 5.1 form d(s, a^{P^i}) pi^i A^i with the unnormalized d
-(``verify.gradients.bn_pg_corrected``; README findings).
+The gradient is that of the exact J(theta) = mu^T (I - gamma P_pi)^{-1} r, which the harness has verified
+equals the corrected Lemma 5.1 form d(s, a^{P^i}) pi^i A^i with the unnormalized d
+(``verify.gradients.bn_pg_corrected``; README findings).  It is computed by one of the exact
+``evaluation`` methods (configuration key; all three agree to 1e-10, tests/test_engine_speed.py):
+
+* ``autodiff``: ``jax.grad`` of J through the dense solve (the engine's first form);
+* ``direct``: the policy-gradient theorem dJ/dpi(a|s) = gamma d(s) (E V)(a) pulled back through the
+  vjp of theta -> pi (``core.value_gradient_pi``), V and d from one LU factorization;
+* ``warm``: the same gradient with V and d from restarted GMRES started at the previous iterate's V and d,
+  each certified by its residual to |x - x*| <= eval_tol (``core.certified_solve``), the direct solve as
+  fallback when the certificate is not reached within eval_max_cycles restarts;
+* ``auto`` (default): ``warm`` from WARM_MIN_N agents on, ``direct`` below.
 
 PureJaxRL style: ``make_train(config)`` returns a pure ``train(rng)`` (one seed), jit-able, a
 ``lax.scan`` over chunks of ``metrics_every`` iterations; ``train_seeds(config, keys)`` vmaps it over
