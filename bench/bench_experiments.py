@@ -163,8 +163,8 @@ def main(argv=None):
     if "numpy" in only:
         res["numpy_loop"] = npl = bench_numpy_loop()
         rows.append(("(a) NumPy per-seed loop, dense exact gradient (extrapolated from "
-                     f"{npl['iterations_timed']} it)", f"{1000 * npl['extrapolated_s_per_400_iterations']:.0f} ms / seed",
-                     ""))
+                     f"{npl['iterations_timed']} it)",
+                     f"{1000 * npl['extrapolated_s_per_400_iterations']:.0f} ms / seed", ""))
     if "figure" in only and not a.skip_figure:
         res["figure3_paper"] = bench_figure()
         rows.append(("(b) bnac Figure 3 paper scale end to end (compile incl.)",

@@ -18,6 +18,11 @@ Policies are tabular softmax BN policies (bnac Eq. (1)) with the harness' parame
 agent i in increasing agent order and then agent i's own action; ``parents[i]`` is the sorted tuple of
 agent i's parents (edge j -> i: j is a parent of i, bnrate Sec. 3).
 
+Evaluation of a policy (V_pi and d^pi_mu) is exact in three forms: the dense solve (``evaluate``,
+``evaluate_direct``, one LU), and the certified warm-started Krylov solve (``evaluate_warm``) used along a
+policy-gradient run, which applies I - gamma P_pi in factored form (two small matrix products and one
+S x A matrix-vector product) and stops only when the residual proves |x - x*| <= tol, else solves directly.
+
 Values use the papers' *unnormalized* discounted visitation d^pi_mu(s) = sum_t gamma^t Pr(s_t = s)
 (bnac Sec. 3), which sums to 1/(1-gamma).
 """
@@ -39,8 +44,8 @@ __all__ = ["CoordGame", "coord_game", "n_agents_of", "expect_next", "push_forwar
            "joint_policy", "product_joint", "evaluate", "value_mu", "optimal_value", "poa",
            "parent_marginal", "parent_visitation", "min_parent_visitation", "best_response_value",
            "nash_gaps", "nash_gap", "dag_parents", "theta_shapes", "init_thetas", "EVAL_METHODS",
-           "bellman_apply", "bellman_apply_T", "certified_solve", "evaluate_warm", "evaluate_direct", "value_gradient_pi",
-           "joint_from_locals_chain", "joint_policy_chain"]
+           "bellman_apply", "bellman_apply_T", "certified_solve", "evaluate_warm", "evaluate_direct",
+           "value_gradient_pi", "joint_from_locals_chain", "joint_policy_chain"]
 
 
 class CoordGame(NamedTuple):
