@@ -58,10 +58,12 @@ DEFAULTS = {
 #: the ways an iterate's V_pi, d^pi_mu and gradient are computed (all exact; see ``make_train``)
 EVALUATIONS = ("autodiff", "direct", "warm", "auto")
 
-#: ``auto`` takes the warm-started evaluation from this many agents on (S = 2^N states), the direct one below
-#: (measured by bench/bench_experiments.py: below it the dense LU of the S x S system is cheaper than the Krylov
-#: iterations and vmapping over seeds needs a branch-free step)
-WARM_MIN_N = 7
+#: ``auto`` takes the warm-started evaluation from this many agents on (S = 2^N states), the direct one below.
+#: Measured on 2 cores (one seed, eta = 1, CPU ms per iteration direct / warm): N = 6 line 0.10 / 0.33,
+#: full 0.17 / 0.55; N = 7 line 0.41 / 0.65, full 0.83 / 1.07; N = 8 line 3.6 / 1.6, full 10.8 / 2.8.
+#: Below it the dense LU of the S x S system is cheaper than the Krylov iterations, and the direct step
+#: (branch-free) can be vmapped over seeds.
+WARM_MIN_N = 8
 
 CONFIG_REASONS = {
     "eps": "bnac Sec. 7.1 and Table 1: epsilon = 0.1",
