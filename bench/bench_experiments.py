@@ -1,6 +1,7 @@
 """Speed of the compiled exact BN policy-gradient engine (verify.experiments) on the Coordination Game.
 
-    python bench/bench_experiments.py [--skip-figure] [--n10-iters K] [--repeats R] [--skip-n12] [--only n5,n10,n12]
+    python bench/bench_experiments.py [--skip-figure] [--n10-iters K] [--repeats R] [--skip-n12]
+                                      [--only n5,numpy,figure,n10,n12] [--n10-evaluations autodiff,direct,warm]
 
 (a) N = 5, Fully-correlated, 400 iterations, 50 seeds vmapped together: ms per seed (target <= 50 ms),
     next to a per-seed NumPy loop computing the same exact gradient with the dense engine
@@ -146,6 +147,7 @@ def main(argv=None):
     ap.add_argument("--n10-iters", type=int, default=20)
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--only", default="n5,numpy,figure,n10,n12")
+    ap.add_argument("--n10-evaluations", default="autodiff,direct,warm")
     a = ap.parse_args(argv)
     only = set(a.only.split(","))
     res = {"machine": machine()}
@@ -170,7 +172,7 @@ def main(argv=None):
         rows.append(("(b) bnac Figure 3 paper scale end to end (compile incl.)",
                      f"{res['figure3_paper']['seconds']:.1f} s", "< 60 s"))
     if "n10" in only:
-        res["n10"] = bench_large(10, a.n10_iters, a.repeats)
+        res["n10"] = bench_large(10, a.n10_iters, a.repeats, tuple(a.n10_evaluations.split(",")))
     if "n12" in only and not a.skip_n12:
         res["n12"] = bench_large(12, max(2, a.n10_iters // 4), a.repeats, ("warm",))
     for key in ("n10", "n12"):
