@@ -35,7 +35,7 @@ import jax  # noqa: E402
 import jax.numpy as jnp  # noqa: E402
 import numpy as np  # noqa: E402
 
-from verify.experiments import bn_pg, core  # noqa: E402
+from verify.experiments import bn_pg  # noqa: E402
 
 
 def machine() -> dict:
