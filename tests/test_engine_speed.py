@@ -58,9 +58,14 @@ def test_policy_gradient_theorem_gradient_matches_dense_and_autodiff(N):
         pol = BNPolicy.random(dag, (2,) * N, 2 ** N, rng, scale=2.0)
         th = tuple(jnp.asarray(t) for t in pol.thetas)
         pi, vjp = jax.vjp(lambda t: C.joint_policy_chain(t, dag.parents), th)
+        pi2, vjp2 = C.joint_policy_chain_vjp(th, dag.parents)
+        assert np.array_equal(np.asarray(pi), np.asarray(pi2))
         ev = C.evaluate_direct(cg, pi)
         (g,) = vjp(C.value_gradient_pi(cg, ev["V"], ev["d"]))
+        (g2,) = vjp2(C.value_gradient_pi(cg, ev["V"], ev["d"]))
         dense = bn_pg_corrected(game, pol)
+        for a, b in zip(g, g2):
+            assert np.abs(np.asarray(a) - np.asarray(b)).max() < 1e-12
         auto = jax.grad(lambda t: C.value_mu(cg, C.joint_policy(t, dag.parents), "lapack"))(th)
         for a, b, c in zip(g, dense, auto):
             assert np.abs(np.asarray(a) - b).max() < 1e-10

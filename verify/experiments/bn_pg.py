@@ -155,7 +155,7 @@ def make_train(config):
 
     def evaluation(thetas, V0, d0):
         """pi_theta, its V, d, J, the vjp of theta -> pi, and (warm) the certificate diagnostics."""
-        pi, vjp = jax.vjp(lambda t: core.joint_policy_chain(t, parents), thetas)
+        pi, vjp = core.joint_policy_chain_vjp(thetas, parents)
         if method == "warm":
             ev = core.evaluate_warm(game, pi, V0, d0, cfg.eval_tol, cfg.eval_krylov, cfg.eval_max_cycles)
         else:

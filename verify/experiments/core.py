@@ -45,7 +45,8 @@ __all__ = ["CoordGame", "coord_game", "n_agents_of", "expect_next", "push_forwar
            "parent_marginal", "parent_visitation", "min_parent_visitation", "best_response_value",
            "nash_gaps", "nash_gap", "dag_parents", "theta_shapes", "init_thetas", "EVAL_METHODS",
            "bellman_apply", "bellman_apply_T", "certified_solve", "evaluate_warm", "evaluate_direct",
-           "value_gradient_pi", "joint_from_locals_chain", "joint_policy_chain"]
+           "value_gradient_pi", "joint_from_locals_chain", "joint_policy_chain",
+           "joint_policy_chain_vjp"]
 
 
 class CoordGame(NamedTuple):
@@ -213,6 +214,45 @@ def joint_policy_chain(thetas, parents) -> jnp.ndarray:
     """The joint policy of a softmax BN policy by ``joint_from_locals_chain``, (S, A)."""
     parents = tuple(tuple(int(j) for j in ps) for ps in parents)
     return joint_from_locals_chain(local_policies(thetas), parents)
+
+
+def joint_policy_chain_vjp(thetas, parents):
+    r"""(pi, vjp) for theta -> pi = ``joint_policy_chain(theta, parents)``, the pullback written out along the
+    chain (reverse messages), for DAGs whose parents precede their children (else ``jax.vjp``):
+
+        B_N = G,   B_i(s, a^{<=i-1}) = sum_{a^i} pi^i(a^i | s, a^{P^i}) B_{i+1}(s, a^{<=i}),
+        dL^i(s, a^{P^i}, a^i) = sum_{a^j: j < i, j not in P^i} pi_{0..i-1}(a^{<i} | s) B_{i+1}(s, a^{<=i}),
+        dtheta^i = pi^i (dL^i - sum_{a^i} pi^i dL^i)                      (softmax pullback, bnac Eq. (1)).
+
+    The same sums as reverse-mode differentiation, in an order that avoids the high-rank intermediates
+    of the Fully-correlated DAG."""
+    parents = tuple(tuple(int(j) for j in ps) for ps in parents)
+    if any(j >= i for i, ps in enumerate(parents) for j in ps):
+        return jax.vjp(lambda t: joint_policy_chain(t, parents), thetas)
+    locs = local_policies(thetas)
+    S = locs[0].shape[0]
+    prefix, shapes = [jnp.ones((S, 1), dtype=locs[0].dtype)], []
+    for i, (loc, ps) in enumerate(zip(locs, parents)):
+        runs = _runs(ps, i)
+        p_shape = tuple(2 ** n for _, n in runs)
+        l_shape = tuple(2 ** n if par else 1 for par, n in runs)
+        shapes.append((p_shape, l_shape))
+        prefix.append((prefix[-1].reshape((S,) + p_shape + (1,)) * loc.reshape((S,) + l_shape + (2,)))
+                      .reshape(S, 2 ** (i + 1)))
+
+    def vjp(G):
+        out = [None] * len(locs)
+        for i in reversed(range(len(locs))):
+            p_shape, l_shape = shapes[i]
+            Gr = G.reshape((S,) + p_shape + (2,))
+            free = tuple(1 + k for k, (a, b) in enumerate(zip(p_shape, l_shape)) if b == 1 and a > 1)
+            dL = (Gr * prefix[i].reshape((S,) + p_shape + (1,))).sum(axis=free, keepdims=True)
+            dL = dL.reshape(locs[i].shape)
+            out[i] = locs[i] * (dL - (locs[i] * dL).sum(-1, keepdims=True))
+            G = (Gr * locs[i].reshape((S,) + l_shape + (2,))).sum(-1).reshape(S, 2 ** i)
+        return (tuple(out),)
+
+    return prefix[-1], vjp
 
 
 def joint_policy(thetas, parents) -> jnp.ndarray:
