@@ -2,9 +2,18 @@ r"""Tabular softmax BN policy gradient with exact gradients on the Coordination 
 
     theta^i_{t+1} = theta^i_t + eta * grad_{theta^i} V_{theta_t}(mu)              (bnac Eq. (2), (3))
 
-The gradient is ``jax.grad`` of the exact J(theta) = mu^T (I - gamma P_pi)^{-1} r, which the harness
-has verified equals the corrected Lemma 5.1 form d(s, a^{P^i}) pi^i A^i with the unnormalized d
-(``verify.gradients.bn_pg_corrected``; README findings).
+The gradient is that of the exact J(theta) = mu^T (I - gamma P_pi)^{-1} r, which the harness has verified
+equals the corrected Lemma 5.1 form d(s, a^{P^i}) pi^i A^i with the unnormalized d
+(``verify.gradients.bn_pg_corrected``; README findings).  It is computed by one of the exact
+``evaluation`` methods (configuration key; all three agree to 1e-10, tests/test_engine_speed.py):
+
+* ``autodiff``: ``jax.grad`` of J through the dense solve (the engine's first form);
+* ``direct``: the policy-gradient theorem dJ/dpi(a|s) = gamma d(s) (E V)(a) pulled back through the
+  vjp of theta -> pi (``core.value_gradient_pi``), V and d from one LU factorization;
+* ``warm``: the same gradient with V and d from restarted GMRES started at the previous iterate's V and d,
+  each certified by its residual to |x - x*| <= eval_tol (``core.certified_solve``), the direct solve as
+  fallback when the certificate is not reached within eval_max_cycles restarts;
+* ``auto`` (default): ``warm`` from WARM_MIN_N agents on, ``direct`` below.
 
 PureJaxRL style: ``make_train(config)`` returns a pure ``train(rng)`` (one seed), jit-able, a
 ``lax.scan`` over chunks of ``metrics_every`` iterations; ``train_seeds(config, keys)`` vmaps it over
@@ -40,7 +49,21 @@ DEFAULTS = {
     "eps": 0.1,
     "gamma": 0.95,
     "nash_max_iter": 64,
+    "evaluation": "auto",
+    "eval_tol": 1e-11,
+    "eval_krylov": 24,
+    "eval_max_cycles": 6,
 }
+
+#: the ways an iterate's V_pi, d^pi_mu and gradient are computed (all exact; see ``make_train``)
+EVALUATIONS = ("autodiff", "direct", "warm", "auto")
+
+#: ``auto`` takes the warm-started evaluation from this many agents on (S = 2^N states), the direct one below.
+#: Measured on 2 cores (one seed, eta = 1, CPU ms per iteration direct / warm): N = 6 line 0.10 / 0.33,
+#: full 0.17 / 0.55; N = 7 line 0.41 / 0.65, full 0.83 / 1.07; N = 8 line 3.6 / 1.6, full 10.8 / 2.8.
+#: Below it the dense LU of the S x S system is cheaper than the Krylov iterations, and the direct step
+#: (branch-free) can be vmapped over seeds.
+WARM_MIN_N = 8
 
 CONFIG_REASONS = {
     "eps": "bnac Sec. 7.1 and Table 1: epsilon = 0.1",
@@ -74,6 +97,10 @@ class Config:
     eps: float = 0.1
     gamma: float = 0.95
     nash_max_iter: int = 64
+    evaluation: str = "auto"
+    eval_tol: float = 1e-11
+    eval_krylov: int = 24
+    eval_max_cycles: int = 6
 
     @classmethod
     def make(cls, config) -> "Config":
@@ -88,7 +115,18 @@ class Config:
                              f"({cfg.metrics_every})")
         if not cfg.eta > 0:
             raise InputError(f"eta must be positive, got {cfg.eta}")
+        if cfg.evaluation not in EVALUATIONS:
+            raise InputError(f"unknown evaluation {cfg.evaluation!r}; choose from {', '.join(EVALUATIONS)}")
+        if not (cfg.eval_tol > 0 and cfg.eval_krylov >= 1 and cfg.eval_max_cycles >= 0):
+            raise InputError("eval_tol must be positive, eval_krylov >= 1 and eval_max_cycles >= 0")
         return cfg
+
+    @property
+    def method(self) -> str:
+        """The evaluation used: ``auto`` resolves to ``warm`` from WARM_MIN_N agents on, ``direct`` below."""
+        if self.evaluation == "auto":
+            return "warm" if int(self.N) >= WARM_MIN_N else "direct"
+        return self.evaluation
 
 
 def make_train(config):
@@ -100,6 +138,8 @@ def make_train(config):
     k = cfg.metrics_every
     n_chunks = cfg.iterations // k
     J_star = core.optimal_value(game)
+
+    method = cfg.method
 
     def J(thetas):
         return core.value_mu(game, core.joint_policy(thetas, parents), "lapack")  # V_theta(mu)
@@ -113,36 +153,76 @@ def make_train(config):
         return {"nash_gap": gaps.max(), "nash_ok": ok,
                 "min_dpar": core.min_parent_visitation(game, pi, parents, ev["d"])}
 
-    def step(thetas, _):
-        v, g = value_and_grad(thetas)
-        thetas = tuple(t + cfg.eta * gi for t, gi in zip(thetas, g))  # Eq. (2)
-        return thetas, v / J_star
+    def evaluation(thetas, V0, d0):
+        """pi_theta, its V, d, J, the vjp of theta -> pi, and (warm) the certificate diagnostics."""
+        pi, vjp = core.joint_policy_chain_vjp(thetas, parents)
+        if method == "warm":
+            ev = core.evaluate_warm(game, pi, V0, d0, cfg.eval_tol, cfg.eval_krylov, cfg.eval_max_cycles)
+        else:
+            ev = core.evaluate_direct(game, pi)
+        return ev, vjp
 
-    def chunk(thetas, _):
-        thetas_in = thetas
-        thetas, poa = jax.lax.scan(step, thetas, None, length=k)
-        return thetas, (poa, thetas_in)
+    def step(carry, _):
+        thetas, V, d = carry
+        if method == "autodiff":
+            # jax.grad of J through the dense solve (the engine's first form, kept as a reference)
+            v, g = value_and_grad(thetas)
+            diag = (jnp.array(0), jnp.array(0.0))
+        else:
+            ev, vjp = evaluation(thetas, V, d)
+            V, d, v = ev["V"], ev["d"], ev["J"]
+            # grad_theta V(mu) = (d pi / d theta)^T [gamma d(s) (E V)(a)]   (policy-gradient theorem)
+            (g,) = vjp(core.value_gradient_pi(game, V, d))
+            diag = (ev.get("fallback", jnp.array(0)),
+                    jnp.maximum(ev.get("bound_V", jnp.array(0.0)), ev.get("bound_d", jnp.array(0.0))))
+        thetas = tuple(t + cfg.eta * gi for t, gi in zip(thetas, g))  # Eq. (2)
+        return (thetas, V, d), (v / J_star, diag)
+
+    def chunk(carry, _):
+        thetas_in = carry[0]
+        carry, (poa, (fb, bound)) = jax.lax.scan(step, carry, None, length=k)
+        return carry, (poa, thetas_in, fb.sum(), bound.max())
+
+    def init(rng):
+        """The scan carry at t = 0: theta_0 and its exact V, d (direct solve)."""
+        thetas = core.init_thetas(rng, parents, S, cfg.init_scale)
+        ev0 = core.evaluate_direct(game, core.joint_policy_chain(thetas, parents))
+        return thetas, ev0["V"], ev0["d"]
 
     def run(rng):
-        """The dynamics only: POA at every iterate and the parameters at t = 0, k, ..., T."""
-        thetas = core.init_thetas(rng, parents, S, cfg.init_scale)
-        thetas, (poa, snaps) = jax.lax.scan(chunk, thetas, None, length=n_chunks)
+        """The dynamics only: POA at every iterate and the parameters at t = 0, k, ..., T (and, as third
+        output, the warm evaluation's fallback counts and certified bounds per chunk)."""
+        (thetas, _, _), (poa, snaps, fb, bound) = jax.lax.scan(chunk, init(rng), None, length=n_chunks)
         snaps = tuple(jnp.concatenate([a, b[None]]) for a, b in zip(snaps, thetas))
         poa = jnp.concatenate([poa.reshape(-1), (J(thetas) / J_star)[None]])
-        return poa, snaps
+        return poa, snaps, (fb, bound)
 
     def train(rng):
-        poa, snaps = run(rng)
+        poa, snaps, (fb, bound) = run(rng)
         # the metrics are taken on the snapshots after the scan (one vmapped batch)
         ms = jax.vmap(metrics)(snaps)
         out = {"poa": poa, "iters": jnp.arange(0, cfg.iterations + 1, k)}
         out.update(ms)
         out["thetas"] = tuple(t[-1] for t in snaps)
+        if method == "warm":
+            out["eval_fallbacks"] = fb       # per chunk: systems that took the direct solve
+            out["eval_bound"] = bound        # per chunk: largest certified |V - V_pi|, |d - d_pi| of a warm solve
         return out
 
     train.run = run
+    train.init = init
+    train.step = step          # (thetas, V, d), None -> new carry, (POA_t, (fallbacks, bound))
     train.metrics = metrics
+    train.method = method
     return train
+
+
+def _batched(fn, method: str):
+    """vmap over seeds, or (warm evaluation) a sequential map: under vmap the fallback branch of the warm
+    evaluation would become a select that runs the direct solve for every seed at every iterate."""
+    if method == "warm":
+        return lambda keys: jax.lax.map(fn, keys)
+    return jax.vmap(fn)
 
 
 #: XLA options that halve compile time of these small programs at a small run-time cost (used by the
@@ -154,7 +234,7 @@ def train_seeds(config, seeds, keep_thetas: bool = False, compiler_options: dict
     """Run ``make_train(config)`` vmapped over the integer seeds (PRNGKey(seed) each), compiled once."""
     train = make_train(config)
     keys = jnp.stack([jax.random.PRNGKey(int(s)) for s in seeds])
-    fn = jax.jit(jax.vmap(train)).lower(keys).compile(compiler_options or {})
+    fn = jax.jit(_batched(train, train.method)).lower(keys).compile(compiler_options or {})
     out = dict(fn(keys))
     if not keep_thetas:
         out.pop("thetas")
@@ -165,7 +245,8 @@ def timed_train_seeds(config, seeds, compiler_options: dict | None = None) -> tu
     """(results, compile+first-run seconds, steady-state seconds of a second identical run)."""
     keys = jnp.stack([jax.random.PRNGKey(int(s)) for s in seeds])
     t0 = time.perf_counter()
-    train = jax.jit(jax.vmap(make_train(config))).lower(keys).compile(compiler_options or {})
+    tr = make_train(config)
+    train = jax.jit(_batched(tr, tr.method)).lower(keys).compile(compiler_options or {})
     out = jax.block_until_ready(train(keys))
     t1 = time.perf_counter()
     out = jax.block_until_ready(train(keys))

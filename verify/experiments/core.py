@@ -18,6 +18,11 @@ Policies are tabular softmax BN policies (bnac Eq. (1)) with the harness' parame
 agent i in increasing agent order and then agent i's own action; ``parents[i]`` is the sorted tuple of
 agent i's parents (edge j -> i: j is a parent of i, bnrate Sec. 3).
 
+Evaluation of a policy (V_pi and d^pi_mu) is exact in three forms: the dense solve (``evaluate``,
+``evaluate_direct``, one LU), and the certified warm-started Krylov solve (``evaluate_warm``) used along a
+policy-gradient run, which applies I - gamma P_pi in factored form (two small matrix products and one
+S x A matrix-vector product) and stops only when the residual proves |x - x*| <= tol, else solves directly.
+
 Values use the papers' *unnormalized* discounted visitation d^pi_mu(s) = sum_t gamma^t Pr(s_t = s)
 (bnac Sec. 3), which sums to 1/(1-gamma).
 """
@@ -38,7 +43,10 @@ from ..games import coordination_reward  # noqa: E402
 __all__ = ["CoordGame", "coord_game", "n_agents_of", "expect_next", "push_forward", "local_policies",
            "joint_policy", "product_joint", "evaluate", "value_mu", "optimal_value", "poa",
            "parent_marginal", "parent_visitation", "min_parent_visitation", "best_response_value",
-           "nash_gaps", "nash_gap", "dag_parents", "theta_shapes", "init_thetas"]
+           "nash_gaps", "nash_gap", "dag_parents", "theta_shapes", "init_thetas", "EVAL_METHODS",
+           "bellman_apply", "bellman_apply_T", "certified_solve", "evaluate_warm", "evaluate_direct",
+           "value_gradient_pi", "joint_from_locals_chain", "joint_policy_chain",
+           "joint_policy_chain_vjp"]
 
 
 class CoordGame(NamedTuple):
@@ -168,6 +176,85 @@ def joint_from_locals(locs, parents) -> jnp.ndarray:
     return pi.reshape(S, 2 ** N)
 
 
+def _runs(ps: Sequence[int], i: int) -> list[tuple[bool, int]]:
+    """Agents 0..i-1 split into maximal runs of parents / non-parents of agent i: [(is_parent, length)]."""
+    runs: list[tuple[bool, int]] = []
+    for j in range(i):
+        p = j in ps
+        if runs and runs[-1][0] == p:
+            runs[-1] = (p, runs[-1][1] + 1)
+        else:
+            runs.append((p, 1))
+    return runs
+
+
+def joint_from_locals_chain(locs, parents) -> jnp.ndarray:
+    r"""pi(a|s) = prod_i pi^i(a^i | s, a^{P^i})   (bnac Eq. (1)), shape (S, A), for DAGs whose parents
+    precede their children in agent order (j < i for every edge j -> i; the Uncorrelated, Line- and
+    Fully-correlated DAGs): built agent by agent as the chain
+
+        pi_{0..i}(a^0..a^i | s) = pi_{0..i-1}(a^0..a^{i-1} | s) pi^i(a^i | s, a^{P^i}),
+
+    each factor broadcast over runs of consecutive non-parents (no transposes; about 2 S A products in all,
+    against N S A for ``joint_from_locals``).  Other DAGs are passed to ``joint_from_locals``.  Both give
+    the same products up to the order of the floating-point multiplications."""
+    if any(j >= i for i, ps in enumerate(parents) for j in ps):
+        return joint_from_locals(locs, parents)
+    S = locs[0].shape[0]
+    P = jnp.ones((S, 1), dtype=locs[0].dtype)
+    for i, (loc, ps) in enumerate(zip(locs, parents)):
+        runs = _runs(ps, i)
+        p_shape = tuple(2 ** n for _, n in runs)
+        l_shape = tuple(2 ** n if par else 1 for par, n in runs)
+        P = (P.reshape((S,) + p_shape + (1,)) * loc.reshape((S,) + l_shape + (2,))).reshape(S, 2 ** (i + 1))
+    return P
+
+
+def joint_policy_chain(thetas, parents) -> jnp.ndarray:
+    """The joint policy of a softmax BN policy by ``joint_from_locals_chain``, (S, A)."""
+    parents = tuple(tuple(int(j) for j in ps) for ps in parents)
+    return joint_from_locals_chain(local_policies(thetas), parents)
+
+
+def joint_policy_chain_vjp(thetas, parents):
+    r"""(pi, vjp) for theta -> pi = ``joint_policy_chain(theta, parents)``, the pullback written out along the
+    chain (reverse messages), for DAGs whose parents precede their children (else ``jax.vjp``):
+
+        B_N = G,   B_i(s, a^{<=i-1}) = sum_{a^i} pi^i(a^i | s, a^{P^i}) B_{i+1}(s, a^{<=i}),
+        dL^i(s, a^{P^i}, a^i) = sum_{a^j: j < i, j not in P^i} pi_{0..i-1}(a^{<i} | s) B_{i+1}(s, a^{<=i}),
+        dtheta^i = pi^i (dL^i - sum_{a^i} pi^i dL^i)                      (softmax pullback, bnac Eq. (1)).
+
+    The same sums as reverse-mode differentiation, in an order that avoids the high-rank intermediates
+    of the Fully-correlated DAG."""
+    parents = tuple(tuple(int(j) for j in ps) for ps in parents)
+    if any(j >= i for i, ps in enumerate(parents) for j in ps):
+        return jax.vjp(lambda t: joint_policy_chain(t, parents), thetas)
+    locs = local_policies(thetas)
+    S = locs[0].shape[0]
+    prefix, shapes = [jnp.ones((S, 1), dtype=locs[0].dtype)], []
+    for i, (loc, ps) in enumerate(zip(locs, parents)):
+        runs = _runs(ps, i)
+        p_shape = tuple(2 ** n for _, n in runs)
+        l_shape = tuple(2 ** n if par else 1 for par, n in runs)
+        shapes.append((p_shape, l_shape))
+        prefix.append((prefix[-1].reshape((S,) + p_shape + (1,)) * loc.reshape((S,) + l_shape + (2,)))
+                      .reshape(S, 2 ** (i + 1)))
+
+    def vjp(G):
+        out = [None] * len(locs)
+        for i in reversed(range(len(locs))):
+            p_shape, l_shape = shapes[i]
+            Gr = G.reshape((S,) + p_shape + (2,))
+            free = tuple(1 + k for k, (a, b) in enumerate(zip(p_shape, l_shape)) if b == 1 and a > 1)
+            dL = (Gr * prefix[i].reshape((S,) + p_shape + (1,))).sum(axis=free, keepdims=True)
+            dL = dL.reshape(locs[i].shape)
+            out[i] = locs[i] * (dL - (locs[i] * dL).sum(-1, keepdims=True))
+            G = (Gr * locs[i].reshape((S,) + l_shape + (2,))).sum(-1).reshape(S, 2 ** i)
+        return (tuple(out),)
+
+    return prefix[-1], vjp
+
+
 def joint_policy(thetas, parents) -> jnp.ndarray:
     """The joint policy of a softmax BN policy, (S, A)."""
     parents = tuple(tuple(int(j) for j in ps) for ps in parents)
@@ -241,6 +328,157 @@ def evaluate(game: CoordGame, pi: jnp.ndarray) -> dict:
     Q = game.r[:, None] + game.gamma * expect_next(game, V)[None, :]
     d = solve(M.T, game.mu)
     return {"V": V, "Q": Q, "d": d, "J": game.mu @ V}
+
+
+# ------------------------------------------------------------------------------------------------
+# warm-started, certified evaluation (Krylov iterations from the previous iterate's V and d)
+# ------------------------------------------------------------------------------------------------
+#: the evaluation methods of the policy-gradient engine: ``direct`` (one dense LU solve per system) and
+#: ``warm`` (certified restarted GMRES from the previous iterate, direct solve as fallback)
+EVAL_METHODS = ("direct", "warm")
+
+#: defaults of the warm evaluation: certified accuracy |x - x*| <= EVAL_TOL, Krylov dimension per
+#: restart, restarts before the fallback to the direct solve
+EVAL_TOL = 1e-11
+EVAL_KRYLOV = 24
+EVAL_MAX_CYCLES = 6
+
+
+def bellman_apply(game: CoordGame, pi: jnp.ndarray, x: jnp.ndarray) -> jnp.ndarray:
+    r"""(I - gamma P_pi) x = x - gamma pi (E x),  P_pi = pi K with K[a, s'] = P(s'|a)  (factored; no S x S matrix)."""
+    return x - game.gamma * (pi @ expect_next(game, x))
+
+
+def bellman_apply_T(game: CoordGame, pi: jnp.ndarray, y: jnp.ndarray) -> jnp.ndarray:
+    r"""(I - gamma P_pi)^T y = y - gamma K^T (pi^T y)  (the adjoint system of the visitation)."""
+    return y - game.gamma * push_forward(game, y @ pi)
+
+
+#: inside a GMRES cycle the least-squares residual is checked every this many Arnoldi steps
+GMRES_CHECK_EVERY = 3
+
+
+def _gmres_cycle(apply, b, x, r, m: int, target):
+    """One GMRES(m) cycle from x with residual r = b - A x: Arnoldi with classical Gram-Schmidt applied
+    twice (CGS2); every GMRES_CHECK_EVERY steps (and at step m) y = argmin || beta e_1 - H y ||_2 (least
+    squares on the (m+1) x m Hessenberg matrix, unfilled columns zero) and the cycle stops early once that
+    residual is <= target (2-norm).  Returns x + Q_j y.  A breakdown (an exactly invariant subspace)
+    leaves zero rows, which the least squares solve ignores."""
+    S = b.shape[0]
+    beta = jnp.linalg.norm(r)
+    safe = jnp.where(beta > 0, beta, 1.0)
+    Q = jnp.zeros((m + 1, S), b.dtype).at[0].set(r / safe)
+    H = jnp.zeros((m + 1, m), b.dtype)
+    e1 = jnp.zeros(m + 1, b.dtype).at[0].set(beta)
+
+    def least_squares(H):
+        y = jnp.linalg.lstsq(H, e1)[0]
+        return y, jnp.linalg.norm(e1 - H @ y)
+
+    def cond(c):
+        return jnp.logical_and(c[0] < m, ~(c[4] <= target))
+
+    def body(c):
+        j, Q, H, y, est = c
+        w = apply(Q[j])
+        h = Q @ w                      # rows of Q not yet filled are zero
+        w = w - h @ Q
+        h2 = Q @ w
+        w = w - h2 @ Q
+        h = h + h2
+        hn = jnp.linalg.norm(w)
+        h = h.at[j + 1].set(hn)
+        Q = Q.at[j + 1].set(w / jnp.where(hn > 0, hn, 1.0))
+        H = H.at[:, j].set(h)
+        j = j + 1
+        y, est = jax.lax.cond(jnp.logical_or(j % GMRES_CHECK_EVERY == 0, j == m), least_squares,
+                              lambda _: (y, est), H)
+        return j, Q, H, y, est
+
+    _, Q, H, y, _ = jax.lax.while_loop(cond, body, (jnp.array(0), Q, H, jnp.zeros(m, b.dtype), beta))
+    return x + y @ Q[:m]
+
+
+def certified_solve(apply, b, x0, gamma, norm_ord, tol: float = EVAL_TOL, m: int = EVAL_KRYLOV,
+                    max_cycles: int = EVAL_MAX_CYCLES):
+    r"""x with A x = b for A = I - gamma P_pi (``norm_ord`` = inf) or its transpose (``norm_ord`` = 1),
+    by restarted GMRES(m) from the warm start x0 (each cycle stopped early by its own residual estimate),
+    stopped when the recomputed residual certifies the error:
+
+        |x - x*| = |A^{-1} (b - A x)| <= ||A^{-1}|| |b - A x| <= |b - A x| / (1 - gamma),
+
+    because ||(I - gamma P_pi)^{-1}||_inf = ||(I - gamma P_pi)^{-T}||_1 <= sum_k gamma^k = 1/(1 - gamma)
+    (P_pi row-stochastic).  The residual is recomputed from A, not taken from the Arnoldi recurrence.
+    Returns (x, bound, cycles); bound > tol (or NaN) means the certificate was not reached within
+    ``max_cycles`` restarts, and the caller falls back to the direct solve."""
+    scale = 1.0 / (1.0 - gamma)
+    # a cycle stops when its 2-norm residual estimate would certify with a factor 2 to spare
+    # (|r|_inf <= |r|_2, |r|_1 <= sqrt(S) |r|_2)
+    target = 0.5 * tol / scale / (1.0 if norm_ord == jnp.inf else math.sqrt(b.shape[0]))
+
+    def cert(r):
+        return scale * jnp.linalg.norm(r, ord=norm_ord)
+
+    def cond(c):
+        return jnp.logical_and(~(c[2] <= tol), c[3] < max_cycles)   # ~(<=): NaN keeps iterating
+
+    def body(c):
+        x, r, _, k = c
+        x = _gmres_cycle(apply, b, x, r, m, target)
+        r = b - apply(x)
+        return x, r, cert(r), k + 1
+
+    r0 = b - apply(x0)
+    x, _, bound, k = jax.lax.while_loop(cond, body, (x0, r0, cert(r0), jnp.array(0)))
+    return x, bound, k
+
+
+def evaluate_warm(game: CoordGame, pi: jnp.ndarray, V0: jnp.ndarray, d0: jnp.ndarray, tol: float = EVAL_TOL,
+                  m: int = EVAL_KRYLOV, max_cycles: int = EVAL_MAX_CYCLES) -> dict:
+    r"""V_pi and the unnormalized visitation d^pi_mu (as in ``evaluate``), warm-started from V0, d0 (the
+    previous iterate's), each certified to |V - V_pi|_inf <= tol and |d - d^pi_mu|_inf <= |d - d^pi_mu|_1
+    <= tol by its residual (``certified_solve``).  Where a certificate is not reached within
+    ``max_cycles`` restarts, that system is solved directly (LU), so the result is exact either way.
+
+    Returns V, d, J = mu^T V, the certified bounds (the direct solve reports 0) and ``fallback`` (number
+    of the two systems that took the direct solve)."""
+    V, bV, kV = certified_solve(lambda x: bellman_apply(game, pi, x), game.r, V0, game.gamma, jnp.inf,
+                                tol, m, max_cycles)
+    d, bd, kd = certified_solve(lambda y: bellman_apply_T(game, pi, y), game.mu, d0, game.gamma, 1,
+                                tol, m, max_cycles)
+    S = game.r.shape[0]
+    okV, okd = bV <= tol, bd <= tol
+
+    def direct_V(_):
+        return jnp.linalg.solve(jnp.eye(S) - game.gamma * _P_pi(game, pi), game.r)
+
+    def direct_d(_):
+        return jnp.linalg.solve((jnp.eye(S) - game.gamma * _P_pi(game, pi)).T, game.mu)
+
+    V = jax.lax.cond(okV, lambda _: V, direct_V, None)
+    d = jax.lax.cond(okd, lambda _: d, direct_d, None)
+    return {"V": V, "d": d, "J": game.mu @ V, "bound_V": jnp.where(okV, bV, 0.0),
+            "bound_d": jnp.where(okd, bd, 0.0), "cycles": kV + kd,
+            "fallback": (~okV).astype(jnp.int32) + (~okd).astype(jnp.int32)}
+
+
+def evaluate_direct(game: CoordGame, pi: jnp.ndarray) -> dict:
+    r"""V_pi = (I - gamma P_pi)^{-1} r and d^pi_mu = (I - gamma P_pi)^{-T} mu from one LU factorization
+    (LAPACK getrf, then one solve with the matrix and one with its transpose); J = mu^T V_pi."""
+    S = game.r.shape[0]
+    lu = jax.scipy.linalg.lu_factor(jnp.eye(S) - game.gamma * _P_pi(game, pi))
+    V = jax.scipy.linalg.lu_solve(lu, game.r)
+    d = jax.scipy.linalg.lu_solve(lu, game.mu, trans=1)
+    return {"V": V, "d": d, "J": game.mu @ V}
+
+
+def value_gradient_pi(game: CoordGame, V: jnp.ndarray, d: jnp.ndarray) -> jnp.ndarray:
+    r"""dJ/dpi(a|s) for J = mu^T (I - gamma P_pi)^{-1} r (r independent of pi):
+
+        dJ/dpi(a|s) = mu^T (I - gamma P_pi)^{-1} gamma e_s (E V)(a) = gamma d^pi_mu(s) sum_{s'} P(s'|a) V_pi(s'),
+
+    the policy-gradient theorem d(s) (Q(s, a) - r(s)) with Q = r + gamma E V; shape (S, A)."""
+    return game.gamma * d[:, None] * expect_next(game, V)[None, :]
 
 
 def optimal_value(game: CoordGame) -> jnp.ndarray:
