@@ -2,15 +2,15 @@ r"""bnac Appendix A, Lemma A.16 and its proof (prose).
 
 Instances: synthetic rows (s, a^{P^i}) of one agent i at a time t > T_3, constructed to meet the premises of the proof
 by contradiction, because no run does: the limits engineer's runs (``verify.limit_runs``, docs/limits.md) never show
-I_+ nonempty where lim d(s, a^P) > 0 (the lemma says they cannot), so on real runs every line would be vacuous.  Each
-instance draws the sets B_0(a_+), its complement Bbar_0(a_+) in I_0, I_+ (a_+ among them; at least two actions, so that step (a), which drops the
-other I_+ terms, says something) and I_- (each nonempty),
-V_max - V_min = R and Delta <= R, then pi^t and A^t meeting what the proof uses at t > T_3: pi(a) > pi(a_+) on B_0
-(its definition), pi(abar) < pi(a_+) on Bbar_0 (Lemma A.13), pi(a_-)/pi(a_+) < Delta/(8|A^i|R) on I_- (T_2),
-|A(abar)| < pi(a_+)/pi(abar) Delta/(16|A^i|) on Bbar_0 (T_3), A(a_+) > Delta/4, A > 0 on I_+, -R <= A <= -Delta/4 on
-I_- (Lemma A.7), and A on B_0 (|A| <= R) so that sum_a pi A = 0 (A is an advantage); theta^t = log pi^t, d^t(s, a^P) in
-(0.05, 1) and gamma; the gradient is Lemma A.4's expression.  The first two lines of the chain, 0 = sum_a pi A =
-the sum split over I_0, I_+, I_-, are identically 0 = 0 (A is an advantage by construction): `weak` by design.
+I_+ nonempty where lim d(s, a^P) > 0 (the lemma says they cannot), so on real runs every line would be vacuous. Each
+instance draws the sets B_0(a_+), its complement Bbar_0(a_+) in I_0, I_+ (a_+ among them; at least two actions, so
+that step (a), which drops the other I_+ terms, says something) and I_- (each nonempty), V_max - V_min = R and Delta
+<= R, then pi^t and A^t meeting what the proof uses at t > T_3: pi(a) > pi(a_+) on B_0 (its definition), pi(abar) <
+pi(a_+) on Bbar_0 (Lemma A.13), pi(a_-)/pi(a_+) < Delta/(8|A^i|R) on I_- (T_2), |A(abar)| < pi(a_+)/pi(abar)
+Delta/(16|A^i|) on Bbar_0 (T_3), A(a_+) > Delta/4, A > 0 on I_+, -R <= A <= -Delta/4 on I_- (Lemma A.7), and A on B_0
+(|A| <= R) so that sum_a pi A = 0 (A is an advantage); theta^t = log pi^t, d^t(s, a^P) in (0.05, 1) and gamma; the
+gradient is Lemma A.4's expression. The first two lines of the chain, 0 = sum_a pi A = the sum split over I_0, I_+,
+I_-, are identically 0 = 0 (A is an advantage by construction): `weak` by design.
 """
 import numpy as np
 

@@ -1,11 +1,11 @@
 r"""mpg Appendix C, Lemma C.10 and its proof (prose).
 
-Instances: synthetic states s of one agent i, constructed to meet the lemma's premise, because no run does: the
-limits engineer's runs (``verify.limit_runs``, docs/limits.md) never show I_+^{s,i} nonempty at a state with
-mu(s) > 0, so on real runs every line of this proof would be vacuous.  The instances are those of
-mpg:lemma-c.9/proof (limit values, a time t > T_0 with |Q^t - Q^inf| <= Delta/4, theta^t, d^t(s) in (0, 1), one
-step theta^{t+1} = theta^t + eta grad with Lemma 3.1's gradient); the complement of B_0(a_+) in I_0 is read at t
-as the a in I_0 with pi^t(a) <= pi^t(a_+) (the time t' of its definition).  The partition of I_0 is checked as the sum of pi^t over it.
+Instances: synthetic states s of one agent i, constructed to meet the lemma's premise, because no run does: the limits
+engineer's runs (``verify.limit_runs``, docs/limits.md) never show I_+^{s,i} nonempty at a state with mu(s) > 0, so on
+real runs every line of this proof would be vacuous. The instances are those of mpg:lemma-c.9/proof (limit values, a
+time t > T_0 with |Q^t - Q^inf| <= Delta/4, theta^t, d^t(s) in (0, 1), one step theta^{t+1} = theta^t + eta grad with
+Lemma 3.1's gradient); the complement of B_0(a_+) in I_0 is read at t as the a in I_0 with pi^t(a) <= pi^t(a_+) (the
+time t' of its definition). The partition of I_0 is checked as the sum of pi^t over it.
 """
 import numpy as np
 
@@ -60,10 +60,6 @@ def col(ctx, x):        # a quantity of the action a (the column)
 
 def row(ctx, x):        # a quantity of the action a_+ (the row)
     return on_pairs(ctx, np.asarray(x, float)[:, None])
-
-
-def c(ctx):
-    return ctx["d"] / (1 - ctx["gamma"])
 
 
 def partition(ctx):

@@ -62,10 +62,6 @@ def row(ctx, x):        # a quantity of the action a_+ (the row)
     return on_pairs(ctx, np.asarray(x, float)[:, None])
 
 
-def c(ctx):
-    return ctx["d"] / (1 - ctx["gamma"])
-
-
 LIMIT = "limit: a statement about t -> infinity"
 
 

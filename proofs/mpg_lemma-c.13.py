@@ -1,12 +1,13 @@
 r"""mpg Appendix C, Lemma C.13 and its proof (prose).
 
-Instances: synthetic trajectories of one state s of agent i from T_1 on, constructed to meet the lemma's
-premise, because no run does: the limits engineer's runs (``verify.limit_runs``, docs/limits.md) never show I_+^{s,i} nonempty at a state with mu(s) > 0,
-so on real runs every line of this proof would be vacuous.  Each instance runs the printed update for 20-40 steps
-(Lemma 3.1's gradient with drawn Q^{t'}, A^{t'} = Q^{t'} - sum pi Q^{t'}, d^{t'} in (0.1, 1)) with an action a_+ whose
-A stays > 0 (I_+, so theta_{a_+} increases: Lemma C.12's lower bound), one a_- and I_0 actions; B_0(a_+) is the set of I_0 actions
-with pi(a_+) < pi(a) at every step of the window (its definition, on the window); instances with B_0 empty are
-redrawn.  Entries: (t', a), a in B_0(a_+).  The limit (Lemma C.10 with it) is not evaluable.
+Instances: synthetic trajectories of one state s of agent i from T_1 on, constructed to meet the lemma's premise,
+because no run does: the limits engineer's runs (``verify.limit_runs``, docs/limits.md) never show I_+^{s,i} nonempty
+at a state with mu(s) > 0, so on real runs every line of this proof would be vacuous. Each instance runs the printed
+update for 20-40 steps (Lemma 3.1's gradient with drawn Q^{t'}, A^{t'} = Q^{t'} - sum pi Q^{t'}, d^{t'} in (0.1, 1))
+with an action a_+ whose A stays > 0 (I_+, so theta_{a_+} increases: Lemma C.12's lower bound), one a_- and I_0
+actions; B_0(a_+) is the set of I_0 actions with pi(a_+) < pi(a) at every step of the window (its definition, on the
+window); instances with B_0 empty are redrawn. Entries: (t', a), a in B_0(a_+). The limit (Lemma C.10 with it) is not
+evaluable.
 """
 import numpy as np
 
