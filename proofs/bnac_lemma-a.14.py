@@ -1,0 +1,164 @@
+r"""bnac Appendix A, Lemma A.14 and its proof (prose).
+
+Instances: synthetic trajectories of one row (s, a^{P^i}) of agent i from T_1 on, constructed to meet the premises of
+the lemma and of its proof by contradiction, because no run does: the limits engineer's runs (``verify.limit_runs``,
+docs/limits.md) never show I_+ nonempty where lim d(s, a^P) > 0, and a proof by contradiction has premises no run can
+meet (here lim theta_{a_-} = theta_0 finite).  Each instance runs the printed update theta^{t'+1} = theta^{t'} + eta
+dV/dtheta (Lemma A.4's gradient 1/(1-gamma) d^{t'} pi^{t'} A^{t'}) for 20-40 steps from T_1 with drawn Q^{t'} (so
+A^{t'} = Q^{t'} - sum pi Q^{t'}, sum_a pi A = 0) and d^{t'} in (0.1, 1): an action a_+ with A > 0 and a_- with A < 0 at
+every step, the action a whose theta falls (the 'liminf = -infinity' action of (8)), and I_0 actions.  Then
+V_max - V_min >= max |A| and Delta = 4 u min(A(a_+), -A(a_-)), u in (0.5, 1) (so |A(a_-)| >= Delta/4), theta_0 below
+every theta_{a_-} (the contradiction hypothesis), delta > 0 with theta_a^{T_1} >= theta_0 - delta and theta_a falling
+below theta_0 - delta, t the last step, tau(t) and the set T^{t,i} as defined; instances with T^{t,i} empty are
+redrawn.  Entries: the steps t' of the window (per-step lines) or t' in T^{t,i} (lines (10)).
+"""
+import numpy as np
+
+from verify.proofs import Skip, Step, Transcript
+
+LIMIT = "limit: a statement about t -> infinity"
+AP, AM, AA = 0, 1, 2          # a_+, a_-, a
+
+
+def sample(rng):
+    return {"seed": int(rng.integers(2 ** 31))}
+
+
+def softmax(x):
+    p = np.exp(x - x.max())
+    return p / p.sum()
+
+
+def build(spec):
+    rng = np.random.default_rng(spec["seed"])
+    while True:
+        n = 3 + int(rng.integers(1, 3))
+        L = int(rng.integers(20, 41))
+        gamma, eta, half = float(rng.uniform(0.1, 0.9)), float(rng.uniform(0.5, 3.0)), float(rng.uniform(0.5, 1.5))
+        th = np.concatenate([rng.normal(0, 1, 3), rng.normal(2, 1, n - 3)])
+        TH, PI, A, G, D = [th.copy()], [], [], [], []
+        for _ in range(L):
+            pi = softmax(th)
+            q = np.concatenate([[rng.uniform(0.3, 1) * half, -rng.uniform(0.3, 1) * half, rng.normal(-0.3, 0.3) * half],
+                                rng.normal(0, 0.1, n - 3) * half])
+            a = q - pi @ q
+            d = float(rng.uniform(0.1, 1.0))
+            g = d * pi * a / (1 - gamma)
+            th = th + eta * g
+            PI.append(pi); A.append(a); G.append(g); D.append(d); TH.append(th.copy())
+        TH, PI, A, G = np.array(TH), np.array(PI), np.array(A), np.array(G)
+        if not (A[:, AP] > 0).all() or not (A[:, AM] < 0).all():
+            continue
+        R = float(np.abs(A).max() / rng.uniform(0.6, 1.0))             # V_max - V_min >= |A|
+        delta_cap = 4 * float(rng.uniform(0.5, 1.0)) * float(min(A[:, AP].min(), -A[:, AM].min()))
+        theta0 = float(TH[:, AM].min() - rng.uniform(0.01, 0.5))      # lim theta_{a_-}, below every iterate
+        ta = TH[:, AA]
+        level = ta[0] - rng.uniform(0.2, 0.8) * (ta[0] - ta.min())
+        dlt = theta0 - level
+        if dlt <= 0:
+            continue
+        t = L
+        tau = int(max(k for k in range(t + 1) if ta[k] >= level))
+        Tset = np.array([k for k in range(tau + 1, t) if G[k, AA] < 0], dtype=int)
+        if Tset.size == 0:
+            continue
+        return {"TH": TH, "PI": PI, "A": A, "G": G, "gamma": gamma, "eta": eta, "R": R, "Delta": delta_cap,
+                "theta0": theta0, "dlt": dlt, "t": t, "tau": tau, "T": Tset, "trivial": None}
+
+
+def in_T(ctx, v):
+    """A per-step vector restricted to t' in T^{t,i} (NaN elsewhere)."""
+    out = np.full(ctx["t"], np.nan)
+    out[ctx["T"]] = np.asarray(v, float)[ctx["T"]]
+    return out
+
+
+def Z(ctx):
+    return float(ctx["G"][ctx["T"], AA].sum())
+
+
+def c10(ctx):
+    return np.exp(ctx["dlt"]) * ctx["Delta"] / (4 * ctx["R"])
+
+
+def bound(ctx):
+    return ctx["R"] / (1 - ctx["gamma"])
+
+
+TRANSCRIPT = Transcript(
+    id="bnac:lemma-a.14/proof", paper="bnac", location="Appendix A, proof of Lemma A.14", theorem_claim_id="bnac:lemma-a.14",
+    statement=r"\text{If } \lim_{t \to \infty} d^{\pi^t}_{\mu}(s, a^{\mathcal{P}^i}) > 0: \forall a^i_+ \in I_+, \theta^i_{s, a^{\mathcal{P}^i}, a^i_+} \text{ is lower bounded as } t \to \infty; \forall a^i_- \in I_-, \theta^i_{s, a^{\mathcal{P}^i}, a^i_-} \to -\infty",
+    statement_expr=None, statement_relation="=", conclusion_step=29, sample=sample, build=build, instances=8, prose=True,
+    printed_lines=28,
+    skipped=[Skip(r"\text{We immediately know that } \forall t \geq T_{1}, \theta_{s,a^{\mathcal{P}^{i}},a_{-}^{i}}^{i} > \theta_{0}^{i}",
+                  "the contradiction hypothesis (the instances are built to meet it)", 1),
+             Skip(r"\text{the definitions of } \delta^i, \tau^i(t), \mathcal{T}^{t,i}, Z^{t,a^{\mathcal{P}^{i}},i} \text{ (and } Z = 0 \text{ if } \mathcal{T}^{t,i} = \emptyset)",
+                  "definitions, not assertions", 4),
+             Skip(r"\frac{\partial V^{t}(\mu)}{\partial \theta^{i}_{s, a^{\mathcal{P}^{i}}, a^{i}}} = \frac{1}{1 - \gamma} d^{\pi_{\theta}}_{\mu}(s) \pi^{t, i}(a^{i}|s, a^{\mathcal{P}^{i}}) \pi^{t, \mathcal{P}^{i}}(a^{\mathcal{P}^{i}}|s) A^{t, i}(s, a^{\mathcal{P}^{i}}, a^{i})",
+                  "Lemma A.4 restated; the synthetic instances take the gradient to be this expression (d(s, a^P) = "
+                  "d(s) pi^P(a^P|s))", 1),
+             Skip(r"|A^{t',i}(s, a^{\mathcal{P}^i}, a^i)| \leq V_{\max} - V_{\min}, \; \forall t' > T_1, |A^{t',i}(s, a^{\mathcal{P}^i}, a^i_-)| \geq \frac{\Delta}{4}; \text{ both derivatives are negative}",
+                  "the facts used for (10), premises the instances are built to meet", 2)],
+    steps=[
+        Step(r"\text{after } T_1, \theta_{s,a^{\mathcal{P}^i},a_+^i}^i \text{ is strictly increasing}: \theta^{t'+1,i}_{a_+}", "start",
+             lambda ctx: ctx["TH"][1:, AP], "Lemma A.9 (A^{t'}(a_+) > 0), one step of the update per t'"),
+        Step(r"> \theta^{t',i}_{a_+}", ">=", lambda ctx: ctx["TH"][:-1, AP], "", note="strict, checked as >="),
+        Step(r"\text{and is therefore bounded from below}: \theta^{t',i}_{s,a^{\mathcal{P}^i},a_+^i}", "start",
+             lambda ctx: ctx["TH"][:, AP], "increasing after T_1"),
+        Step(r"\ge \theta^{T_1,i}_{s,a^{\mathcal{P}^i},a_+^i}", ">=", lambda ctx: np.full(ctx["t"] + 1, ctx["TH"][0, AP]), ""),
+        Step(r"\text{after } T_1, \theta_{s,a^{\mathcal{P}^i},a_-^i}^i \text{ is strictly decreasing}: \theta^{t'+1,i}_{a_-}", "start",
+             lambda ctx: ctx["TH"][1:, AM], "Lemma A.9 (A^{t'}(a_-) < 0)"),
+        Step(r"< \theta^{t',i}_{a_-}", "<=", lambda ctx: ctx["TH"][:-1, AM], "", note="strict, checked as <="),
+        Step(r"\lim_{t\to\infty} \theta_{s,a^{\mathcal{P}^{i}},a_{-}^{i}}^{i} \text{ exists and is either } -\infty \text{ or some constant } \theta_{0}^{i}",
+             "start", None, "monotone convergence", why=LIMIT),
+        Step(r"\text{By lemma A.10}, \exists a^i: \lim \inf_{t \to \infty} \theta^{t,i}_{s,a^{\mathcal{P}^i},a^i} = -\infty \quad (8)",
+             "start", None, "Lemma A.10", why=LIMIT),
+        Step(r"Z^{t,a^{\mathcal{P}^{i}},i} = \sum_{t'\in\mathcal{T}^{t,i}} \frac{\partial V^{t'}(\mu)}{\partial \theta^{i}_{s,a^{\mathcal{P}^{i}},a^{i}}}",
+             "start", Z, "definition of Z"),
+        Step(r"\leq \sum_{t'=\tau^{i}(t)+1}^{t-1} \frac{\partial V^{t'}(\mu)}{\partial \theta^{i}_{s,a^{\mathcal{P}^{i}},a^{i}}}", "<=",
+             lambda ctx: float(ctx["G"][ctx["tau"] + 1:ctx["t"], AA].sum()), "the other steps of (tau, t) increase theta_a"),
+        Step(r"\leq \sum_{t'=\tau^{i}(t)}^{t-1} \frac{\partial V^{t'}(\mu)}{\partial \theta^{i}_{s,a^{\mathcal{P}^{i}},a^{i}}} + \frac{1}{(1-\gamma)} (V_{\max} - V_{\min})", "<=",
+             lambda ctx: float(ctx["G"][ctx["tau"]:ctx["t"], AA].sum()) + bound(ctx), "|dV/dtheta| <= (V_max - V_min)/(1-gamma)"),
+        Step(r"= \frac{1}{\eta} (\theta^{t,i}_{s,a^{\mathcal{P}^{i}},a^{i}} - \theta^{\tau^{i}(t),i}_{s,a^{\mathcal{P}^{i}},a^{i}}) + \frac{1}{(1-\gamma)} (V_{\max} - V_{\min})", "=",
+             lambda ctx: (ctx["TH"][ctx["t"], AA] - ctx["TH"][ctx["tau"], AA]) / ctx["eta"] + bound(ctx), "the update (3)"),
+        Step(r"\left|\frac{\partial V^{t'}(\mu)}{\partial \theta_{s,a^{\mathcal{P}^i},a^{i}}^{i}}\right|", "start",
+             lambda ctx: np.abs(ctx["G"][:, AA]), "'where we have used'"),
+        Step(r"\leq \frac{1}{(1-\gamma)}(V_{\max}-V_{\min})", "<=", lambda ctx: np.full(ctx["t"], bound(ctx)), "",
+             note="holds with the normalized d <= 1 the instances draw; with the paper's unnormalized d (up to 1/(1-gamma)) "
+                  "the bound needs 1/(1-gamma)^2"),
+        Step(r"\lim_{t \to \infty} Z^{t, a^{\mathcal{P}^{i}}, i} = -\infty \quad (9)", "start", None, "(8)", why=LIMIT,
+             garbled="'lim_{t -> inf} sum_{i -> inf} Z' printed"),
+        Step(r"\left|\frac{\partial V^{t'}(\mu)/\partial \theta^{i}_{s,a^{i}_{-}}}{\partial V^{t'}(\mu)/\partial \theta^{i}_{s,a^{i}}}\right|",
+             "start", lambda ctx: in_T(ctx, np.abs(ctx["G"][:, AM] / ctx["G"][:, AA])), "lemma A.4, t' in T^{t,i}",
+             garbled="the denominator's theta is printed with a^i_- as well; read as a^i (the ratio is otherwise 1)"),
+        Step(r"= \left|\frac{\pi^{t',i}(a^{i}_{-}|s,a^{\mathcal{P}^{i}})A^{t',i}(s,a^{\mathcal{P}^{i}},a^{i}_{-})}{\pi^{t',i}(a^{i}|s,a^{\mathcal{P}^{i}})A^{t',i}(s,a^{\mathcal{P}^{i}},a^{i})}\right|", "=",
+             lambda ctx: in_T(ctx, np.abs(ctx["PI"][:, AM] * ctx["A"][:, AM] / (ctx["PI"][:, AA] * ctx["A"][:, AA]))), "the common factor cancels"),
+        Step(r"\ge \exp(\theta^{i}_{0} - \theta^{t',i}_{s,a^{\mathcal{P}^{i}},a^{i}})\frac{\Delta}{4(V_{\max} - V_{\min})}", ">=",
+             lambda ctx: in_T(ctx, np.exp(ctx["theta0"] - ctx["TH"][:-1, AA]) * ctx["Delta"] / (4 * ctx["R"])),
+             "theta_{a_-} > theta_0, |A(a_-)| >= Delta/4, |A(a)| <= V_max - V_min"),
+        Step(r"\geq \exp(\delta^i) \frac{\Delta}{4(V_{\max} - V_{\min})}", ">=", lambda ctx: in_T(ctx, np.full(ctx["t"], c10(ctx))),
+             "theta_a^{t'} < theta_0 - delta on (tau(t), t)", garbled="'rac' for \\frac in the extraction"),
+        Step(r"\frac{\partial V^{t'}(\mu)}{\partial \theta^{i}_{s,a^{\mathcal{P}^{i}},a^{i}_{-}}}", "start", lambda ctx: in_T(ctx, ctx["G"][:, AM]),
+             "(10), t' in T^{t,i}"),
+        Step(r"\leq \exp(\delta^{i}) \frac{\Delta}{4(V_{\max} - V_{\min})} \frac{\partial V^{t'}(\mu)}{\partial \theta^{i}_{s,a^{\mathcal{P}^{i}},a^{i}}} \quad (10)",
+             "<=", lambda ctx: in_T(ctx, c10(ctx) * ctx["G"][:, AA]), "both derivatives are negative"),
+        Step(r"\frac{1}{\eta}(\theta^{t,i}_{s,a^{\mathcal{P}^{i}},a^{i}_{-}}-\theta^{T_{1},i}_{s,a^{\mathcal{P}^{i}},a^{i}_{-}})", "start",
+             lambda ctx: (ctx["TH"][ctx["t"], AM] - ctx["TH"][0, AM]) / ctx["eta"], "for non-empty T^{t,i}"),
+        Step(r"=\sum_{t'=T_{1}}^{t-1}\frac{\partial V^{t'}(\mu)}{\partial \theta^{i}_{s,a^{\mathcal{P}^{i}},a^{i}_{-}}}", "=",
+             lambda ctx: float(ctx["G"][:ctx["t"], AM].sum()), "the update (3)"),
+        Step(r"\leq\sum_{t'\in\mathcal{T}^{t,i}}\frac{\partial V^{t'}(\mu)}{\partial \theta^{i}_{s,a^{\mathcal{P}^{i}},a^{i}_{-}}}", "<=",
+             lambda ctx: float(ctx["G"][ctx["T"], AM].sum()), "every term is negative after T_1"),
+        Step(r"\leq \exp(\delta^{i}) \frac{\Delta}{4(V_{\max} - V_{\min})} \sum_{t' \in \mathcal{T}^{t,i}} \frac{\partial V^{t'}(\mu)}{\partial \theta^{i}_{s,a^{\mathcal{P}^{i}},a^{i}}}", "<=",
+             lambda ctx: c10(ctx) * Z(ctx), "by Equation (10)"),
+        Step(r"= \exp(\delta^{i}) \frac{\Delta}{4(V_{\max} - V_{\min})} Z^{t,a^{\mathcal{P}^{i}},i}", "=", lambda ctx: c10(ctx) * Z(ctx),
+             "definition of Z", note="the same expression as the line before (Z is its sum); holds by definition"),
+        Step(r"\theta^{t,i}_{s,a^{\mathcal{P}^i},a^i_-} \to -\infty \text{ as } t \to \infty", "start", None,
+             "(9) and theta^{T_1} finite", why=LIMIT),
+        Step(r"\text{this contradicts the assumption that } \{\theta^i_{s,a^{\mathcal{P}^i},a^{t,i}_-}\}_{t\geq T_1} \text{ is lower bounded by } \theta^i_0",
+             "start", None, "", why=LIMIT),
+        Step(r"\forall a_-^i \in I_-: \theta_{s,a^{\mathcal{P}^i},a_-^i}^{t,i} \to -\infty \text{ (the second claim)}", "start", None,
+             "the contradiction", why=LIMIT),
+    ],
+    notes="Instances are synthetic trajectories constructed to meet the premises (no run meets them); every finite-t "
+          "step of the contradiction argument is checked on them, the limits are not evaluable.",
+)
