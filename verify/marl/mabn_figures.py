@@ -188,8 +188,12 @@ def run_group(profile: str, panel: str, key: str, g: dict, out_dir: str, chunk: 
         return None
     algo, (name, kappa) = res
     seeds = list(range(seed0, seed0 + g["seeds"]))
+    with jax.enable_x64(False):
+        acfg = _algo_cfg(key, g["system"], g["n"], kappa)
+    # the algorithm's options (discount, rates, networks, the critic masks) are part of what a stored run answers
     spec = {"panel": panel, "key": key, "system": g["system"], "n": g["n"], "epochs": g["epochs"], "seeds": seeds,
-            "batch": g["batch"], "loop": g["loop"], "chunk": chunk, "version": 1}
+            "batch": g["batch"], "loop": g["loop"], "chunk": chunk, "version": 1,
+            "algo": {k: (v.tolist() if hasattr(v, "tolist") else v) for k, v in acfg.items()}}
     h = _spec_hash(spec)
     path = _group_path(out_dir, profile, panel, key)
     for p in (path, _group_path(RESULTS_DIR, profile, panel, key)):
@@ -199,7 +203,6 @@ def run_group(profile: str, panel: str, key: str, g: dict, out_dir: str, chunk: 
     t0 = time.time()
     with jax.enable_x64(False):
         env = S.make_system(g["system"], n=g["n"])
-        acfg = _algo_cfg(key, g["system"], g["n"], kappa)
         cfg = O.make_config(acfg, epochs=g["epochs"], batch_size=g["batch"], **g["loop"])
         train = O.make_train(cfg, algo, env)
         rngs = jnp.stack([jax.random.PRNGKey(s) for s in seeds])
