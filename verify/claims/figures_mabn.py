@@ -82,15 +82,15 @@ def _statement_claim(fig: str, slug: str, printed: str, location: str, panel: st
 for _ex, _k in (("ex1", "1"), ("ex2", "2"), ("ex3", "3")):
     _statement_claim("figure-1", f"{_ex}-sim-highest-mean", "'MAStAC Sim.' has the highest mean of the average return "
                      f"over the final 20% of the epochs (Table 1, Example {_k}; bold in Table 1)",
-                     "Sec. 5, Table 1 and Figure 1", _ex, "not-checked")
+                     "Sec. 5, Table 1 and Figure 1", _ex, "inconclusive")
 for _ex, _k in (("ex2", "2"), ("ex3", "3")):
     _statement_claim("figure-1", f"{_ex}-approx-fastest", "'MAStAC approximated' with kappa = 2 achieves the fastest "
-                     f"convergence across the benchmarks (Example {_k})", "Sec. 5, Figure 1", _ex, "not-checked")
+                     f"convergence across the benchmarks (Example {_k})", "Sec. 5, Figure 1", _ex, "inconclusive")
     _statement_claim("figure-1", f"{_ex}-qdcg-beats-ctde", "QDCG centralized and QDCG decentralized perform better than "
-                     f"MADDPG, MATD3, and FACMAC (Example {_k})", "Sec. 5, Figure 1 and Table 1", _ex, "not-checked")
+                     f"MADDPG, MATD3, and FACMAC (Example {_k})", "Sec. 5, Figure 1 and Table 1", _ex, "inconclusive")
     _statement_claim("figure-1", f"{_ex}-mastac-beats-qdcg", "they [QDCG] converge to lower average rewards when compared "
                      f"to MAStAC (Simultaneous and Approximated) (Example {_k})", "Sec. 5, Figure 1 and Table 1", _ex,
-                     "not-checked")
+                     "inconclusive")
 _statement_claim("figure-1", "ex3-sim-beats-approx", "'MAStAC simultaneous' converges to a higher reward than 'MAStAC "
                  "approximated' (Example 3, Table 1)", "Sec. 5, Example 3 and Table 1", "ex3", "inconclusive")
 _statement_claim("figure-11", "larger-kappa-slower", "as the value of kappa increases, the rate of convergence decreases "
