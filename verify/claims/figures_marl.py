@@ -34,9 +34,13 @@ def _statement_claim(fig: str, slug: str, printed: str, panel: str, expected: st
         sts, panels = _statements(ctx, fig)
         if slug not in sts:
             from ..marl.figures import PROFILES
-            where = (f"run `python -m verify figures bnac:figure-{fig} --profile {ctx.profile}`"
-                     if panel in PROFILES[ctx.profile] else f"the panel is not part of the {ctx.profile} profile")
-            return Result("not-checked", notes=f"no {ctx.profile}-profile data for panel {panel}: {where}")
+            if panel not in PROFILES[ctx.profile]:    # observable, but not by this profile's runs
+                runs_in = [p for p, prof in PROFILES.items() if panel in prof]
+                return Result("inconclusive", notes=f"not decided at the {ctx.profile} profile: panel {panel} is run only "
+                                                    f"in the {' and '.join(runs_in)} profiles (a GPU run; SMAX, not "
+                                                    "StarCraft II)")
+            return Result("not-checked", notes=f"no {ctx.profile}-profile data for panel {panel}: run "
+                                               f"`python -m verify figures bnac:figure-{fig} --profile {ctx.profile}`")
         s = sts[slug]
         ev = {"numbers": s["numbers"], "panel": panel, "csv": panels[panel]["csv"]}
         n = _n_runs(panels[panel])
@@ -96,7 +100,7 @@ _statement_claim("4", "aloha-density-50-62", "the density of the unregularized l
 _statement_claim("4", "smax6h-almost-full", "the unregularized context-aware graph degenerates to an almost "
                  "Full-Dependency graph in 6h_vs_8z (SMAX here, not StarCraft II)", "smax6h", "inconclusive")
 _statement_claim("4", "smaxMMM2-around-70", "densely correlated graph with around 70% DAG density in MMM2 "
-                 "(smax:MMM2-approx here: no medivac, no healing; not StarCraft II)", "smaxMMM2", "not-checked")
+                 "(smax:MMM2-approx here: no medivac, no healing; not StarCraft II)", "smaxMMM2", "inconclusive")
 _statement_claim("6", "smax6h-annealed-ends-uncorrelated", "This multi-phase regularization strategy results in purely "
                  "uncorrelated policies [6h_vs_8z, SMAX]", "smax6h", "inconclusive")
 _statement_claim("6", "smax6h-annealed-beats-uncorrelated", "but achieves better performance than Uncorrelated "
