@@ -84,3 +84,75 @@ def c10(ctx):
 
 def bound(ctx):
     return ctx["R"] / (1 - ctx["gamma"])
+
+
+# ------------------------------------------------------------------------------------------------
+# A.11, A.12, A.13 / C.9, C.10, C.11: one step of the update at a row (s, a^P) or state s after T_0
+# ------------------------------------------------------------------------------------------------
+def one_step(spec):
+    """A row (s, a^P) (bnac) or state s (mpg) at some t > T_0: actions of I_0 (kind 0), I_+ (1) and I_- (-1),
+    the limits Q^inf = V^inf + A^inf with Delta the least |A^inf| off I_0, Q^t within Delta/4 of Q^inf and the
+    row's value sum_a pi^t Q^t within Delta/4 of V^inf (Lemma A.6 / C.4), and one step theta^{t+1} = theta^t + eta
+    dV/dtheta with d in (0.05, 1).  prem marks the pairs (a_+ in I_+, a in I_0) with pi^t(a) <= pi^t(a_+);
+    redrawn until there is one."""
+    rng = np.random.default_rng(spec["seed"])
+    while True:
+        n0, npos, nneg = int(rng.integers(2, 4)), int(rng.integers(1, 3)), int(rng.integers(1, 3))
+        n = n0 + npos + nneg
+        kind = np.array([0] * n0 + [1] * npos + [-1] * nneg)
+        mag = rng.uniform(0.2, 1.0, n)
+        ainf = np.where(kind == 0, 0.0, kind * mag)
+        delta = float(np.abs(ainf[kind != 0]).min())
+        vinf = float(rng.uniform(-1, 1))
+        qinf = vinf + ainf
+        qt = qinf + rng.uniform(-1, 1, n) * delta / 4 * 0.999
+        theta = np.where(kind == 0, rng.normal(1.0, 1.0, n), rng.normal(0.0, 1.0, n))
+        pi = np.exp(theta - theta.max())
+        pi /= pi.sum()
+        qrow = float(pi @ qt)
+        if abs(qrow - vinf) > delta / 4:
+            continue                      # Q^t(s, a^P) / V^t(s) within Delta/4 of its limit (t > T_0)
+        prem = (kind[:, None] == 1) & (kind[None, :] == 0) & (pi[None, :] <= pi[:, None])
+        if not prem.any():
+            continue
+        gamma = float(rng.uniform(0.1, 0.9))
+        d = float(rng.uniform(0.05, 1.0))
+        eta = float(rng.uniform(0.05, 2.0))
+        A = qt - qrow
+        grad = d * pi * A / (1 - gamma)
+        theta1 = theta + eta * grad
+        pi1 = np.exp(theta1 - theta1.max())
+        pi1 /= pi1.sum()
+        return {"kind": kind, "delta": delta, "qinf": qinf, "qt": qt, "qrow": qrow, "theta": theta, "pi": pi,
+                "A": A, "gamma": gamma, "d": d, "eta": eta, "grad": grad, "pi1": pi1, "prem": prem, "trivial": None}
+
+
+def on_pairs(ctx, val):
+    """Entries (a_+, a) of the premise pairs (NaN elsewhere)."""
+    val = np.broadcast_to(np.asarray(val, float), ctx["prem"].shape)
+    return np.where(ctx["prem"], val, np.nan)
+
+
+def col(ctx, x):        # a quantity of the action a (the column)
+    return on_pairs(ctx, np.asarray(x, float)[None, :])
+
+
+def row(ctx, x):        # a quantity of the action a_+ (the row)
+    return on_pairs(ctx, np.asarray(x, float)[:, None])
+
+
+def grad_factor(ctx):
+    """d / (1 - gamma), the factor of pi A in the gradient."""
+    return ctx["d"] / (1 - ctx["gamma"])
+
+
+def partition(ctx):
+    """Per a_+ in I_+ (NaN where its complement set is empty): sum over I_0, B_0(a_+) and its complement of pi^t."""
+    k, pi = ctx["kind"], ctx["pi"]
+    out = np.full((k.size, 3), np.nan)
+    for p in np.flatnonzero(k == 1):
+        bbar = (k == 0) & (pi <= pi[p])
+        b0 = (k == 0) & ~bbar
+        if bbar.any():
+            out[p] = [pi[k == 0].sum(), pi[b0].sum(), pi[bbar].sum()]
+    return out
