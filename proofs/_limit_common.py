@@ -156,3 +156,44 @@ def partition(ctx):
         if bbar.any():
             out[p] = [pi[k == 0].sum(), pi[b0].sum(), pi[bbar].sum()]
     return out
+
+
+# ------------------------------------------------------------------------------------------------
+# A.15 / C.13: a window from T_1 on with a_+ in I_+ and the set B_0(a_+)
+# ------------------------------------------------------------------------------------------------
+def b0_window(spec):
+    """The trajectory theta^{t'}, pi^{t'} of one row (s, a^P) or state s for 20-40 steps from T_1: a_+ (index 0)
+    with A > 0 and one a_- (index 1) with A < 0 at every step, I_0 actions after them; B0 marks the I_0 actions
+    with pi(a_+) < pi(a) at every step of the window; redrawn until B_0(a_+) is nonempty."""
+    rng = np.random.default_rng(spec["seed"])
+    while True:
+        n = 2 + int(rng.integers(2, 4))            # a_+, one a_- (index 1), I_0 actions
+        L = int(rng.integers(20, 41))
+        gamma, eta, half = float(rng.uniform(0.1, 0.9)), float(rng.uniform(0.5, 3.0)), float(rng.uniform(0.5, 1.5))
+        th = np.concatenate([rng.normal(0, 1, 2), rng.normal(1.5, 1.5, n - 2)])
+        TH, PI = [th.copy()], []
+        for _ in range(L):
+            pi = softmax(th)
+            q = np.concatenate([[rng.uniform(0.3, 1) * half, -rng.uniform(0.3, 1) * half], rng.normal(0, 0.1, n - 2) * half])
+            a = q - pi @ q
+            if a[AP] <= 0 or a[1] >= 0:
+                break
+            th = th + eta * float(rng.uniform(0.1, 1.0)) * pi * a / (1 - gamma)
+            PI.append(pi); TH.append(th.copy())
+        if len(PI) < L:
+            continue
+        PI.append(softmax(th))
+        TH, PI = np.array(TH), np.array(PI)
+        b0 = np.zeros(n, bool)
+        b0[2:] = (PI[:, 2:] > PI[:, [AP]]).all(axis=0)     # B_0(a_+): pi(a_+) < pi(a) at every t' of the window
+        if not b0.any():
+            continue
+        return {"TH": TH, "PI": PI, "B0": b0, "trivial": None}
+
+
+def on_b0(ctx, v):
+    """Entries (t', a) with a in B_0(a_+) (NaN elsewhere); v is (t', a) or (t',) broadcast over a."""
+    v = np.asarray(v, float)
+    if v.ndim == 1:
+        v = np.repeat(v[:, None], ctx["TH"].shape[1], axis=1)
+    return np.where(ctx["B0"][None, :], v, np.nan)
