@@ -7,6 +7,8 @@ the paper's gradient) stays in each transcript.  Sections are named by the twins
 """
 import numpy as np
 
+from verify import limit_runs as LR
+
 LIMIT = "limit: a statement about t -> infinity"
 
 
@@ -197,3 +199,40 @@ def on_b0(ctx, v):
     if v.ndim == 1:
         v = np.repeat(v[:, None], ctx["TH"].shape[1], axis=1)
     return np.where(ctx["B0"][None, :], v, np.nan)
+
+
+# ------------------------------------------------------------------------------------------------
+# A.6 / C.4: the value and Q of a real run (verify.limit_runs) now and one exact step later
+# ------------------------------------------------------------------------------------------------
+def v_now(ctx):
+    return LR.values_now_next(ctx, "V")[0]
+
+
+def v_next(ctx):
+    return LR.values_now_next(ctx, "V")[1]
+
+
+def q_now(ctx):
+    return LR.values_now_next(ctx, "Q")[0]
+
+
+def q_next(ctx):
+    return LR.values_now_next(ctx, "Q")[1]
+
+
+def bound_v(ctx):
+    return np.full(ctx["V"].size, LR.value_bound(ctx))
+
+
+def bound_q(ctx):
+    return np.full(q_now(ctx).size, LR.value_bound(ctx))
+
+
+def v_moves(ctx):
+    a, b = LR.values_now_next(ctx, "V")
+    return bool(np.abs(b - a).max() > 1e-13)
+
+
+def q_moves(ctx):
+    a, b = LR.values_now_next(ctx, "Q")
+    return bool(np.abs(b - a).max() > 1e-13)
