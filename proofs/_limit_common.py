@@ -236,3 +236,29 @@ def v_moves(ctx):
 def q_moves(ctx):
     a, b = LR.values_now_next(ctx, "Q")
     return bool(np.abs(b - a).max() > 1e-13)
+
+
+# ------------------------------------------------------------------------------------------------
+# A.8 / C.6, A.9 / C.7, A.10 / C.8: gradients on real runs
+# ------------------------------------------------------------------------------------------------
+FD = (1e-6, 1e-8)           # the tolerances of the lines checked against finite-difference gradients
+
+
+def moving(ctx):
+    """Whether the exact gradient is nonzero somewhere (a run that has stopped makes every line 0 = 0)."""
+    return bool(np.abs(LR.exact_gradient_entries(ctx)).max() > 1e-10)
+
+
+# A.8 / C.6: the entries of I_- and I_+
+def abs_A(ctx):
+    m = lambda i: LR.chain_mask(ctx, "I_-")(i) | LR.chain_mask(ctx, "I_+")(i)
+    return LR.per_entry(ctx, lambda i: np.abs(ctx["q"][i]["A"]), m)
+
+
+def quarter(ctx):
+    m = lambda i: LR.chain_mask(ctx, "I_-")(i) | LR.chain_mask(ctx, "I_+")(i)
+    return LR.per_entry(ctx, lambda i: ctx["delta"] / 4, m)
+
+
+def some_pm(ctx):
+    return LR.has(ctx, "I_-") or LR.has(ctx, "I_+")
