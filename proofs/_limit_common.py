@@ -262,3 +262,33 @@ def quarter(ctx):
 
 def some_pm(ctx):
     return LR.has(ctx, "I_-") or LR.has(ctx, "I_+")
+
+
+# A.9 / C.7: the entries of a set (I_+, I_-, I_0) where lim d > 0
+def _m(name):
+    return lambda ctx: (lambda i: LR.chain_mask(ctx, name, lim_d=True)(i))
+
+
+def grad_on(name):
+    return lambda ctx: LR.per_entry(ctx, lambda i: ctx.setdefault("_fd", LR.fd_gradient(ctx))[i], _m(name)(ctx))
+
+
+def A_on(name):
+    return lambda ctx: LR.per_entry(ctx, lambda i: ctx["q"][i]["A"], _m(name)(ctx))
+
+
+def zero_on(name):
+    return lambda ctx: LR.per_entry(ctx, lambda i: 0.0, _m(name)(ctx))
+
+
+def quarter_on(name, sign):
+    return lambda ctx: LR.per_entry(ctx, lambda i: sign * ctx["delta"] / 4, _m(name)(ctx))
+
+
+def step_on(name):
+    return lambda ctx: LR.step_entries(ctx, _m(name)(ctx))
+
+
+def nt(name):
+    return lambda ctx: LR.has(ctx, name, lim_d=True) and any(bool(np.any(_m(name)(ctx)(i))) for i in range(ctx["N"]))
+
