@@ -292,3 +292,29 @@ def step_on(name):
 def nt(name):
     return lambda ctx: LR.has(ctx, name, lim_d=True) and any(bool(np.any(_m(name)(ctx)(i))) for i in range(ctx["N"]))
 
+
+# A.10 / C.8: sums over the actions of each row (s, a^P) or state s
+def grad_sum(ctx):
+    fd = ctx.setdefault("_fd", LR.fd_gradient(ctx))
+    return LR.row_sums(ctx, lambda i: fd[i])
+
+
+def printed_sum(ctx):
+    g = ctx["gamma"]
+    return LR.row_sums(ctx, lambda i: ctx["q"][i]["d"] / (1 - g) / (1 - g) * ctx["q"][i]["pi"] * ctx["q"][i]["A"])
+
+
+def zero(ctx):
+    return LR.row_sums(ctx, lambda i: np.zeros_like(ctx["q"][i]["A"]))
+
+
+def theta_sum(ctx):
+    return LR.row_sums(ctx, lambda i: ctx["q"][i]["theta"])
+
+
+def theta0_sum(ctx):
+    return LR.row_sums(ctx, lambda i: ctx["q0"][i]["theta"])
+
+
+def moved(ctx):
+    return any(bool(np.abs(ctx["q"][i]["theta"] - ctx["q0"][i]["theta"]).max() > 1e-6) for i in range(ctx["N"]))
