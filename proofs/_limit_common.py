@@ -318,3 +318,21 @@ def theta0_sum(ctx):
 
 def moved(ctx):
     return any(bool(np.abs(ctx["q"][i]["theta"] - ctx["q0"][i]["theta"]).max() > 1e-6) for i in range(ctx["N"]))
+
+
+# ------------------------------------------------------------------------------------------------
+# A.7 / C.5: per-entry lines on the actions of I_- or I_+ of a real run
+# ------------------------------------------------------------------------------------------------
+def chain_line(name, f):
+    """A step's value: f(ctx) (a function of the agent i) on the entries of the set `name` (NaN elsewhere)."""
+    def g(ctx):
+        return LR.per_entry(ctx, f(ctx), LR.chain_mask(ctx, name))
+    return g
+
+
+def chain_nontrivial(name):
+    return lambda ctx: any(bool(np.any(LR.chain_mask(ctx, name)(i))) for i in range(ctx["N"]))
+
+
+def chain_A(ctx):
+    return lambda i: ctx["q"][i]["A"]
