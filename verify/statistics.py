@@ -148,6 +148,17 @@ def wilcoxon_over_seeds(x, y, alpha: float, empty=None) -> dict:
             "mean_a": float(np.mean(x)) if x.size else empty, "mean_b": float(np.mean(y)) if y.size else empty}
 
 
+def readings_held(readings: dict):
+    r"""The held value of a figure statement from its readings' held values (True, False or None): the common
+    value when they agree, ``ambiguous`` when some hold and others fail, None (within noise) otherwise."""
+    hs = {r["held"] for r in readings.values()}
+    if len(hs) == 1:
+        return hs.pop()
+    if hs == {True, False}:
+        return "ambiguous"
+    return None
+
+
 def decide(est: dict, threshold: float, holds_if: str = ">") -> str:
     r"""The clause verdict: ``holds_if`` ">" asserts effect > threshold (">=" the same; "<", "<=" the
     reverse).  Verified if the whole interval is on the asserted side, refuted if it is on the other

@@ -32,7 +32,7 @@ import time
 
 import numpy as np
 
-from ..statistics import wilcoxon_over_seeds, wilcoxon_p
+from ..statistics import readings_held as _agree, wilcoxon_over_seeds, wilcoxon_p
 
 __all__ = ["DEFS", "PROFILES", "run_figure4", "run_figure6", "statements4", "statements6", "FIGURES"]
 
@@ -238,15 +238,6 @@ def statements6(panels: dict) -> list[dict]:
         out.append(_stmt(f"{p}-annealed-beats-uncorrelated", "but achieves better performance than Uncorrelated",
                          outperforms(final_values(R, "context-annealed"), final_values(R, "uncorrelated")), p, "6"))
     return out
-
-
-def _agree(readings: dict):
-    hs = {r["held"] for r in readings.values()}
-    if len(hs) == 1:
-        return hs.pop()
-    if hs == {True, False}:
-        return "ambiguous"
-    return None
 
 
 def _all(parts: dict):

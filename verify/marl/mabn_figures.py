@@ -41,7 +41,7 @@ import time
 import numpy as np
 
 from ..errors import InputError
-from ..statistics import wilcoxon_over_seeds
+from ..statistics import readings_held as _agree, wilcoxon_over_seeds
 
 __all__ = ["DEFS", "PROFILES", "PAPER_TABLE1", "PAPER_FIG2", "run_figure", "statements", "table1", "FIGURES",
            "load_panels", "algorithm_label"]
@@ -304,15 +304,6 @@ def _all(parts: dict):
     if any(h is False for h in hs):
         return False
     return True if all(h is True for h in hs) else None
-
-
-def _agree(readings: dict):
-    hs = {r["held"] for r in readings.values()}
-    if len(hs) == 1:
-        return hs.pop()
-    if hs == {True, False}:
-        return "ambiguous"
-    return None
 
 
 def _present(rows):
