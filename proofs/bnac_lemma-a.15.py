@@ -9,56 +9,21 @@ I_0 actions; B_0(a_+) is the set of I_0 actions with pi(a_+) < pi(a) at every st
 the window); instances with B_0 empty are redrawn. Entries: (t', a), a in B_0(a_+). The limit (Lemma A.12 with it) is
 not evaluable.
 """
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 
 from verify.proofs import Skip, Step, Transcript
 
-LIMIT = "limit: a statement about t -> infinity"
-AP = 0                        # a_+
+_c = importlib.util.spec_from_file_location("_limit_common", Path(__file__).with_name("_limit_common.py"))
+C = importlib.util.module_from_spec(_c)
+_c.loader.exec_module(C)
 
-
-def sample(rng):
-    return {"seed": int(rng.integers(2 ** 31))}
-
-
-def softmax(x):
-    p = np.exp(x - x.max())
-    return p / p.sum()
-
-
-def build(spec):
-    rng = np.random.default_rng(spec["seed"])
-    while True:
-        n = 2 + int(rng.integers(2, 4))            # a_+, one a_- (index 1), I_0 actions
-        L = int(rng.integers(20, 41))
-        gamma, eta, half = float(rng.uniform(0.1, 0.9)), float(rng.uniform(0.5, 3.0)), float(rng.uniform(0.5, 1.5))
-        th = np.concatenate([rng.normal(0, 1, 2), rng.normal(1.5, 1.5, n - 2)])
-        TH, PI = [th.copy()], []
-        for _ in range(L):
-            pi = softmax(th)
-            q = np.concatenate([[rng.uniform(0.3, 1) * half, -rng.uniform(0.3, 1) * half], rng.normal(0, 0.1, n - 2) * half])
-            a = q - pi @ q
-            if a[AP] <= 0 or a[1] >= 0:
-                break
-            th = th + eta * float(rng.uniform(0.1, 1.0)) * pi * a / (1 - gamma)
-            PI.append(pi); TH.append(th.copy())
-        if len(PI) < L:
-            continue
-        PI.append(softmax(th))
-        TH, PI = np.array(TH), np.array(PI)
-        b0 = np.zeros(n, bool)
-        b0[2:] = (PI[:, 2:] > PI[:, [AP]]).all(axis=0)     # B_0(a_+): pi(a_+) < pi(a) at every t' of the window
-        if not b0.any():
-            continue
-        return {"TH": TH, "PI": PI, "B0": b0, "trivial": None}
-
-
-def on_b0(ctx, v):
-    """Entries (t', a) with a in B_0(a_+) (NaN elsewhere); v is (t', a) or (t',) broadcast over a."""
-    v = np.asarray(v, float)
-    if v.ndim == 1:
-        v = np.repeat(v[:, None], ctx["TH"].shape[1], axis=1)
-    return np.where(ctx["B0"][None, :], v, np.nan)
+LIMIT = C.LIMIT
+AP = C.AP                                      # a_+
+sample, build = C.seed_sample, C.b0_window     # the window of one row (s, a^{P^i}) from T_1 on
+on_b0 = C.on_b0
 
 
 TRANSCRIPT = Transcript(

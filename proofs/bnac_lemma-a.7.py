@@ -6,27 +6,20 @@ iterate (T = 2e4); I_-, I_+ the estimated sets.  Every line is an array over all
 entries outside the set a chain is about, or at which the instance does not meet the chain's premises
 (|Q^{t,i} - Q^{inf,i}| <= Delta/4 for both Q's: "t > T_1"), are NaN (the line does not apply there).
 """
-import numpy as np
+import importlib.util
+from pathlib import Path
 
 from verify import limit_runs as LR
 from verify.proofs import Skip, Step, Transcript
 
+_c = importlib.util.spec_from_file_location("_limit_common", Path(__file__).with_name("_limit_common.py"))
+C = importlib.util.module_from_spec(_c)
+_c.loader.exec_module(C)
+
 sample = LR.transcript_sampler("bnac", plans=(0, 0, 1, 2))   # the adversarial start (I_+ rows) weighted twice
 build = LR.transcript_context
 
-
-def _line(name, f):
-    def g(ctx):
-        return LR.per_entry(ctx, f(ctx), LR.chain_mask(ctx, name))
-    return g
-
-
-def _nontrivial(name):
-    return lambda ctx: any(bool(np.any(LR.chain_mask(ctx, name)(i))) for i in range(ctx["N"]))
-
-
-def A(ctx):
-    return lambda i: ctx["q"][i]["A"]
+_line, A = C.chain_line, C.chain_A        # per-entry lines on the actions of I_- or I_+
 
 
 def diff(ctx):
@@ -50,7 +43,7 @@ def quarter(sign):
     return lambda ctx: (lambda i: sign * ctx["delta"] / 4)
 
 
-NEG, POS = _nontrivial("I_-"), _nontrivial("I_+")
+NEG, POS = C.chain_nontrivial("I_-"), C.chain_nontrivial("I_+")
 LIMIT = "limit: the existence of T_1 is a statement about lim_t Q^{t,i}(s, a^P)"
 
 TRANSCRIPT = Transcript(

@@ -4,35 +4,23 @@ Instances: states along real runs after the estimated T_1 (``verify.limit_runs``
 A.4's formula as printed, with the paper's d^pi_mu(s, a^{P^i}) (Sec. 3: the UNNORMALIZED discounted visitation
 d(s) times Pr(a^{P^i}|s)); the left side is dV(mu)/dtheta by central differences of the exact NumPy value.
 """
-import numpy as np
+import importlib.util
+from pathlib import Path
 
 from verify import limit_runs as LR
 from verify.proofs import Skip, Step, Transcript
 
-FD = (1e-6, 1e-8)
+_c = importlib.util.spec_from_file_location("_limit_common", Path(__file__).with_name("_limit_common.py"))
+C = importlib.util.module_from_spec(_c)
+_c.loader.exec_module(C)
+
+FD = C.FD
 sample = LR.transcript_sampler("bnac")
 build = LR.transcript_context
+LIMIT = C.LIMIT
+abs_A, quarter, moving, some_pm = C.abs_A, C.quarter, C.moving, C.some_pm     # on the entries of I_- and I_+
 
 
-def abs_A(ctx):
-    m = lambda i: LR.chain_mask(ctx, "I_-")(i) | LR.chain_mask(ctx, "I_+")(i)
-    return LR.per_entry(ctx, lambda i: np.abs(ctx["q"][i]["A"]), m)
-
-
-def quarter(ctx):
-    m = lambda i: LR.chain_mask(ctx, "I_-")(i) | LR.chain_mask(ctx, "I_+")(i)
-    return LR.per_entry(ctx, lambda i: ctx["delta"] / 4, m)
-
-
-def moving(ctx):
-    return bool(np.abs(LR.exact_gradient_entries(ctx)).max() > 1e-10)
-
-
-def some_pm(ctx):
-    return LR.has(ctx, "I_-") or LR.has(ctx, "I_+")
-
-
-LIMIT = "limit: a statement about t -> infinity"
 TRANSCRIPT = Transcript(
     id="bnac:lemma-a.8/proof", paper="bnac", location="Appendix A, proof of Lemma A.8", theorem_claim_id="bnac:lemma-a.8",
     statement=r"\frac{\partial V^t(\mu)}{\partial \theta^i_{s,a^{\mathcal{P}^i},a^i}} \to 0; \text{ if } \lim_t d^{\pi^t}_{\mu}(s, a^{\mathcal{P}^i}) > 0, \pi^{t,i}(a^i|s, a^{\mathcal{P}^i}) \to 0 \; \forall a^i \in I_- \cup I_+, \sum_{a^i \in I_0} \pi^{t,i} \to 1",

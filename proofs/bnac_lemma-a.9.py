@@ -5,42 +5,21 @@ I_- (I_+) at which the instance meets the premises of Lemma A.7 (|Q^{t,i} - Q^{i
 lemma assumes, lim d(s, a^{P^i}) > 0 is observed.  The gradient is the central difference of the exact value;
 theta^{t+1} - theta^t is one step of the run's update.  Strict inequalities are checked as non-strict.
 """
-import numpy as np
+import importlib.util
+from pathlib import Path
 
 from verify import limit_runs as LR
 from verify.proofs import Step, Transcript
 
-FD = (1e-6, 1e-8)
+_c = importlib.util.spec_from_file_location("_limit_common", Path(__file__).with_name("_limit_common.py"))
+C = importlib.util.module_from_spec(_c)
+_c.loader.exec_module(C)
+
+FD = C.FD
 sample = LR.transcript_sampler("bnac")
 build = LR.transcript_context
-
-
-def _m(name):
-    return lambda ctx: (lambda i: LR.chain_mask(ctx, name, lim_d=True)(i))
-
-
-def grad_on(name):
-    return lambda ctx: LR.per_entry(ctx, lambda i: ctx.setdefault("_fd", LR.fd_gradient(ctx))[i], _m(name)(ctx))
-
-
-def A_on(name):
-    return lambda ctx: LR.per_entry(ctx, lambda i: ctx["q"][i]["A"], _m(name)(ctx))
-
-
-def zero_on(name):
-    return lambda ctx: LR.per_entry(ctx, lambda i: 0.0, _m(name)(ctx))
-
-
-def quarter_on(name, sign):
-    return lambda ctx: LR.per_entry(ctx, lambda i: sign * ctx["delta"] / 4, _m(name)(ctx))
-
-
-def step_on(name):
-    return lambda ctx: LR.step_entries(ctx, _m(name)(ctx))
-
-
-def nt(name):
-    return lambda ctx: LR.has(ctx, name, lim_d=True) and any(bool(np.any(_m(name)(ctx)(i))) for i in range(ctx["N"]))
+grad_on, A_on, zero_on, quarter_on, step_on = C.grad_on, C.A_on, C.zero_on, C.quarter_on, C.step_on   # on a set where lim d > 0
+nt = C.nt
 
 
 TRANSCRIPT = Transcript(

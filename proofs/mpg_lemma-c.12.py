@@ -12,77 +12,21 @@ every theta_{a_-} (the contradiction hypothesis), delta > 0 with theta_a^{T_1} >
 below theta_0 - delta, t the last step, tau(t) and the set T^{t,i} as defined; instances with T^{t,i} empty are
 redrawn.  Entries: the steps t' of the window (per-step lines) or t' in T^{t,i} (lines (15)).
 """
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 
 from verify.proofs import Skip, Step, Transcript
 
-LIMIT = "limit: a statement about t -> infinity"
-AP, AM, AA = 0, 1, 2          # a_+, a_-, a
+_c = importlib.util.spec_from_file_location("_limit_common", Path(__file__).with_name("_limit_common.py"))
+C = importlib.util.module_from_spec(_c)
+_c.loader.exec_module(C)
 
-
-def sample(rng):
-    return {"seed": int(rng.integers(2 ** 31))}
-
-
-def softmax(x):
-    p = np.exp(x - x.max())
-    return p / p.sum()
-
-
-def build(spec):
-    rng = np.random.default_rng(spec["seed"])
-    while True:
-        n = 3 + int(rng.integers(1, 3))
-        L = int(rng.integers(20, 41))
-        gamma, eta, half = float(rng.uniform(0.1, 0.9)), float(rng.uniform(0.5, 3.0)), float(rng.uniform(0.5, 1.5))
-        th = np.concatenate([rng.normal(0, 1, 3), rng.normal(2, 1, n - 3)])
-        TH, PI, A, G, D = [th.copy()], [], [], [], []
-        for _ in range(L):
-            pi = softmax(th)
-            q = np.concatenate([[rng.uniform(0.3, 1) * half, -rng.uniform(0.3, 1) * half, rng.normal(-0.3, 0.3) * half],
-                                rng.normal(0, 0.1, n - 3) * half])
-            a = q - pi @ q
-            d = float(rng.uniform(0.1, 1.0))
-            g = d * pi * a / (1 - gamma)
-            th = th + eta * g
-            PI.append(pi); A.append(a); G.append(g); D.append(d); TH.append(th.copy())
-        TH, PI, A, G = np.array(TH), np.array(PI), np.array(A), np.array(G)
-        if not (A[:, AP] > 0).all() or not (A[:, AM] < 0).all():
-            continue
-        R = float(np.abs(A).max() / rng.uniform(0.6, 1.0))             # V_max - V_min >= |A|
-        delta_cap = 4 * float(rng.uniform(0.5, 1.0)) * float(min(A[:, AP].min(), -A[:, AM].min()))
-        theta0 = float(TH[:, AM].min() - rng.uniform(0.01, 0.5))      # lim theta_{a_-}, below every iterate
-        ta = TH[:, AA]
-        level = ta[0] - rng.uniform(0.2, 0.8) * (ta[0] - ta.min())
-        dlt = theta0 - level
-        if dlt <= 0:
-            continue
-        t = L
-        tau = int(max(k for k in range(t + 1) if ta[k] >= level))
-        Tset = np.array([k for k in range(tau + 1, t) if G[k, AA] < 0], dtype=int)
-        if Tset.size == 0:
-            continue
-        return {"TH": TH, "PI": PI, "A": A, "G": G, "gamma": gamma, "eta": eta, "R": R, "Delta": delta_cap,
-                "theta0": theta0, "dlt": dlt, "t": t, "tau": tau, "T": Tset, "trivial": None}
-
-
-def in_T(ctx, v):
-    """A per-step vector restricted to t' in T^{t,i} (NaN elsewhere)."""
-    out = np.full(ctx["t"], np.nan)
-    out[ctx["T"]] = np.asarray(v, float)[ctx["T"]]
-    return out
-
-
-def Z(ctx):
-    return float(ctx["G"][ctx["T"], AA].sum())
-
-
-def c10(ctx):
-    return np.exp(ctx["dlt"]) * ctx["Delta"] / (4 * ctx["R"])
-
-
-def bound(ctx):
-    return ctx["R"] / (1 - ctx["gamma"])
+LIMIT = C.LIMIT
+AP, AM, AA = C.AP, C.AM, C.AA                           # a_+, a_-, a
+sample, build = C.seed_sample, C.contradiction_window   # the window of one state s from T_1 on
+in_T, Z, c10, bound = C.in_T, C.Z, C.c10, C.bound      # c10: the factor of (15); bound: (Phi_max - Phi_min)/(1-gamma)
 
 
 TRANSCRIPT = Transcript(

@@ -6,48 +6,21 @@ on the potential value Phi: V^t(s) <= V^{t+1}(s) with t+1 one exact step of the 
 Every convergence assertion is a limit (not evaluable); the definitions of Delta and of I_0, I_+, I_- are
 definitions, not assertions.
 """
-import numpy as np
+import importlib.util
+from pathlib import Path
 
 from verify import limit_runs as LR
 from verify.proofs import Skip, Step, Transcript
 
+_c = importlib.util.spec_from_file_location("_limit_common", Path(__file__).with_name("_limit_common.py"))
+C = importlib.util.module_from_spec(_c)
+_c.loader.exec_module(C)
+
 sample = LR.transcript_sampler("mpg", plans=(1,), after_t1=False)   # gamma > 0: Q^t(s, a) moves (at gamma = 0 it is r)
 build = LR.transcript_context
-LIMIT = "limit: a statement about t -> infinity"
-
-
-def v_now(ctx):
-    return LR.values_now_next(ctx, "V")[0]
-
-
-def v_next(ctx):
-    return LR.values_now_next(ctx, "V")[1]
-
-
-def q_now(ctx):
-    return LR.values_now_next(ctx, "Q")[0]
-
-
-def q_next(ctx):
-    return LR.values_now_next(ctx, "Q")[1]
-
-
-def bound_v(ctx):
-    return np.full(ctx["V"].size, LR.value_bound(ctx))
-
-
-def bound_q(ctx):
-    return np.full(q_now(ctx).size, LR.value_bound(ctx))
-
-
-def v_moves(ctx):
-    a, b = LR.values_now_next(ctx, "V")
-    return bool(np.abs(b - a).max() > 1e-13)
-
-
-def q_moves(ctx):
-    a, b = LR.values_now_next(ctx, "Q")
-    return bool(np.abs(b - a).max() > 1e-13)
+LIMIT = C.LIMIT
+v_now, v_next, q_now, q_next = C.v_now, C.v_next, C.q_now, C.q_next          # now and one exact step later
+bound_v, bound_q, v_moves, q_moves = C.bound_v, C.bound_q, C.v_moves, C.q_moves
 
 
 TRANSCRIPT = Transcript(

@@ -7,27 +7,20 @@ parents is V_phi^t(s), the quantity the proof uses.  Lines are arrays over all a
 where the entry is outside the chain's set or the instance does not meet the chain's premises.  The extraction
 prints the lines of (11) out of order; they are transcribed in the order of the argument.
 """
-import numpy as np
+import importlib.util
+from pathlib import Path
 
 from verify import limit_runs as LR
 from verify.proofs import Skip, Step, Transcript
 
+_c = importlib.util.spec_from_file_location("_limit_common", Path(__file__).with_name("_limit_common.py"))
+C = importlib.util.module_from_spec(_c)
+_c.loader.exec_module(C)
+
 sample = LR.transcript_sampler("mpg")
 build = LR.transcript_context
 
-
-def _line(name, f):
-    def g(ctx):
-        return LR.per_entry(ctx, f(ctx), LR.chain_mask(ctx, name))
-    return g
-
-
-def _nontrivial(name):
-    return lambda ctx: any(bool(np.any(LR.chain_mask(ctx, name)(i))) for i in range(ctx["N"]))
-
-
-def A(ctx):
-    return lambda i: ctx["q"][i]["A"]
+_line, A = C.chain_line, C.chain_A        # per-entry lines on the actions of I_- or I_+
 
 
 def q_minus_v(ctx):
@@ -50,7 +43,7 @@ def const(f):
     return lambda ctx: (lambda i: f(ctx["delta"]))
 
 
-NEG, POS = _nontrivial("I_-"), _nontrivial("I_+")
+NEG, POS = C.chain_nontrivial("I_-"), C.chain_nontrivial("I_+")
 GARBLED = "the extraction prints the lines of (11) in the order 3, 4, 1, 6, 5; transcribed in the argument's order"
 
 TRANSCRIPT = Transcript(

@@ -5,35 +5,23 @@ at Theorem 3.4's step).  The gradient line is as printed, "from lemma 1" (Lemma 
 (Sec. 2: the UNNORMALIZED discounted visitation); the left side is dPhi(mu)/dtheta^i by central differences of the
 exact NumPy potential value.  For product policies d(s, a^{P^i}) = d(s).
 """
-import numpy as np
+import importlib.util
+from pathlib import Path
 
 from verify import limit_runs as LR
-from verify.proofs import Skip, Step, Transcript
+from verify.proofs import Step, Transcript
 
-FD = (1e-6, 1e-8)
+_c = importlib.util.spec_from_file_location("_limit_common", Path(__file__).with_name("_limit_common.py"))
+C = importlib.util.module_from_spec(_c)
+_c.loader.exec_module(C)
+
+FD = C.FD
 sample = LR.transcript_sampler("mpg")
 build = LR.transcript_context
+LIMIT = C.LIMIT
+abs_A, quarter, moving, some_pm = C.abs_A, C.quarter, C.moving, C.some_pm     # on the entries of I_- and I_+
 
 
-def abs_A(ctx):
-    m = lambda i: LR.chain_mask(ctx, "I_-")(i) | LR.chain_mask(ctx, "I_+")(i)
-    return LR.per_entry(ctx, lambda i: np.abs(ctx["q"][i]["A"]), m)
-
-
-def quarter(ctx):
-    m = lambda i: LR.chain_mask(ctx, "I_-")(i) | LR.chain_mask(ctx, "I_+")(i)
-    return LR.per_entry(ctx, lambda i: ctx["delta"] / 4, m)
-
-
-def moving(ctx):
-    return bool(np.abs(LR.exact_gradient_entries(ctx)).max() > 1e-10)
-
-
-def some_pm(ctx):
-    return LR.has(ctx, "I_-") or LR.has(ctx, "I_+")
-
-
-LIMIT = "limit: a statement about t -> infinity"
 TRANSCRIPT = Transcript(
     id="mpg:lemma-c.6/proof", paper="mpg", location="Appendix C, proof of Lemma C.6", theorem_claim_id="mpg:lemma-c.6",
     statement=r"\frac{\partial \Phi^{\pi_{\theta}}(\mu)}{\partial \theta_{s,a^{i}}^{i}} \rightarrow 0; \forall a^{i} \in I_{-}^{s,i} \cup I_{+}^{s,i}, \pi^{t,i}(a^{i}|s) \rightarrow 0, \sum_{a^{i} \in I_{0}^{s,i}} \pi^{t,i}(a^{i}|s) \rightarrow 1",

@@ -5,45 +5,22 @@ no row meets it, so the lines that use it are evaluated on no instance (they ret
 proof's algebraic lines hold on every row and are checked on states along real runs (``verify.limit_runs``):
 the sum of the gradient over a^i, and the invariance of sum_{a^i} theta^{t,i} it implies.
 """
-import numpy as np
+import importlib.util
+from pathlib import Path
 
 from verify import limit_runs as LR
 from verify.proofs import Skip, Step, Transcript
 
-FD = (1e-6, 1e-8)
+_c = importlib.util.spec_from_file_location("_limit_common", Path(__file__).with_name("_limit_common.py"))
+C = importlib.util.module_from_spec(_c)
+_c.loader.exec_module(C)
+
+FD = C.FD
 sample = LR.transcript_sampler("mpg", after_t1=False)   # both starts have nonzero sum_a theta^0
 build = LR.transcript_context
-LIMIT = "limit: a statement about t -> infinity"
-
-
-def grad_sum(ctx):
-    fd = ctx.setdefault("_fd", LR.fd_gradient(ctx))
-    return LR.row_sums(ctx, lambda i: fd[i])
-
-
-def printed_sum(ctx):
-    g = ctx["gamma"]
-    return LR.row_sums(ctx, lambda i: ctx["q"][i]["d"] / (1 - g) / (1 - g) * ctx["q"][i]["pi"] * ctx["q"][i]["A"])
-
-
-def zero(ctx):
-    return LR.row_sums(ctx, lambda i: np.zeros_like(ctx["q"][i]["A"]))
-
-
-def theta_sum(ctx):
-    return LR.row_sums(ctx, lambda i: ctx["q"][i]["theta"])
-
-
-def theta0_sum(ctx):
-    return LR.row_sums(ctx, lambda i: ctx["q0"][i]["theta"])
-
-
-def moving(ctx):
-    return bool(np.abs(LR.exact_gradient_entries(ctx)).max() > 1e-10)
-
-
-def moved(ctx):
-    return any(bool(np.abs(ctx["q"][i]["theta"] - ctx["q0"][i]["theta"]).max() > 1e-6) for i in range(ctx["N"]))
+LIMIT = C.LIMIT
+grad_sum, printed_sum, zero, theta_sum, theta0_sum = C.grad_sum, C.printed_sum, C.zero, C.theta_sum, C.theta0_sum   # per row
+moving, moved = C.moving, C.moved
 
 
 TRANSCRIPT = Transcript(

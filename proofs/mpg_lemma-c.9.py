@@ -13,63 +13,18 @@ The statement's conclusion is garbled ("pi^tau(a|s) <= T_1. pi^tau(a_+|s)"); its
 pi^tau(a|s) <= pi^tau(a_+|s), is checked as one step of the induction the proof leaves implicit
 (theta^{t+1} = theta^t + eta grad).
 """
-import numpy as np
+import importlib.util
+from pathlib import Path
 
 from verify.proofs import Skip, Step, Transcript
 
+_c = importlib.util.spec_from_file_location("_limit_common", Path(__file__).with_name("_limit_common.py"))
+C = importlib.util.module_from_spec(_c)
+_c.loader.exec_module(C)
 
-def sample(rng):
-    return {"seed": int(rng.integers(2 ** 31))}
-
-
-def build(spec):
-    rng = np.random.default_rng(spec["seed"])
-    while True:
-        n0, npos, nneg = int(rng.integers(2, 4)), int(rng.integers(1, 3)), int(rng.integers(1, 3))
-        n = n0 + npos + nneg
-        kind = np.array([0] * n0 + [1] * npos + [-1] * nneg)
-        mag = rng.uniform(0.2, 1.0, n)
-        ainf = np.where(kind == 0, 0.0, kind * mag)
-        delta = float(np.abs(ainf[kind != 0]).min())
-        vinf = float(rng.uniform(-1, 1))
-        qinf = vinf + ainf
-        qt = qinf + rng.uniform(-1, 1, n) * delta / 4 * 0.999
-        theta = np.where(kind == 0, rng.normal(1.0, 1.0, n), rng.normal(0.0, 1.0, n))
-        pi = np.exp(theta - theta.max())
-        pi /= pi.sum()
-        qrow = float(pi @ qt)
-        if abs(qrow - vinf) > delta / 4:
-            continue                      # V^t(s) within Delta/4 of its limit (t > T_0, Lemma C.4)
-        prem = (kind[:, None] == 1) & (kind[None, :] == 0) & (pi[None, :] <= pi[:, None])
-        if not prem.any():
-            continue
-        gamma = float(rng.uniform(0.1, 0.9))
-        d = float(rng.uniform(0.05, 1.0))
-        eta = float(rng.uniform(0.05, 2.0))
-        A = qt - qrow
-        grad = d * pi * A / (1 - gamma)
-        theta1 = theta + eta * grad
-        pi1 = np.exp(theta1 - theta1.max())
-        pi1 /= pi1.sum()
-        return {"kind": kind, "delta": delta, "qinf": qinf, "qt": qt, "qrow": qrow, "theta": theta, "pi": pi,
-                "A": A, "gamma": gamma, "d": d, "eta": eta, "grad": grad, "pi1": pi1, "prem": prem, "trivial": None}
-
-
-def on_pairs(ctx, val):
-    val = np.broadcast_to(np.asarray(val, float), ctx["prem"].shape)
-    return np.where(ctx["prem"], val, np.nan)
-
-
-def col(ctx, x):        # a quantity of the action a (the column)
-    return on_pairs(ctx, np.asarray(x, float)[None, :])
-
-
-def row(ctx, x):        # a quantity of the action a_+ (the row)
-    return on_pairs(ctx, np.asarray(x, float)[:, None])
-
-
-def c(ctx):
-    return ctx["d"] / (1 - ctx["gamma"])
+LIMIT = C.LIMIT
+sample, build = C.seed_sample, C.one_step     # one step of the update at a state s after T_0
+on_pairs, col, row, c = C.on_pairs, C.col, C.row, C.grad_factor
 
 
 TRANSCRIPT = Transcript(

@@ -128,6 +128,37 @@ def spearman(x, y, level: float = LEVEL) -> dict:
     return {"effect": rho, "se": se, "interval": [math.tanh(z - q * se), math.tanh(z + q * se)], "n": n, "test": test}
 
 
+def wilcoxon_p(d, alternative: str) -> float:
+    r"""The one-sided p-value ('greater' or 'less') of the Wilcoxon signed-rank test of the values d over seeds
+    (zero differences split); fewer than two values, or all of them zero, give p = 1."""
+    if d.size < 2 or np.all(d == 0):
+        return 1.0
+    return float(_st.wilcoxon(d, alternative=alternative, zero_method="zsplit").pvalue)
+
+
+def wilcoxon_over_seeds(x, y, alpha: float, empty=None) -> dict:
+    r"""One-sided paired Wilcoxon signed-rank tests of d = x - y over seeds (x[k] and y[k] from the same seed):
+    held True where x > y at alpha, False where y > x at alpha, None otherwise (noise); ``empty`` is the mean
+    of no seeds."""
+    x, y = np.asarray(x), np.asarray(y)
+    d = x - y
+    p_gt, p_lt = wilcoxon_p(d, "greater"), wilcoxon_p(d, "less")
+    held = True if p_gt < alpha else (False if p_lt < alpha else None)
+    return {"held": held, "p_greater": p_gt, "p_less": p_lt, "n": int(d.size),
+            "mean_a": float(np.mean(x)) if x.size else empty, "mean_b": float(np.mean(y)) if y.size else empty}
+
+
+def readings_held(readings: dict):
+    r"""The held value of a figure statement from its readings' held values (True, False or None): the common
+    value when they agree, ``ambiguous`` when some hold and others fail, None (within noise) otherwise."""
+    hs = {r["held"] for r in readings.values()}
+    if len(hs) == 1:
+        return hs.pop()
+    if hs == {True, False}:
+        return "ambiguous"
+    return None
+
+
 def decide(est: dict, threshold: float, holds_if: str = ">") -> str:
     r"""The clause verdict: ``holds_if`` ">" asserts effect > threshold (">=" the same; "<", "<=" the
     reverse).  Verified if the whole interval is on the asserted side, refuted if it is on the other

@@ -32,6 +32,8 @@ import time
 
 import numpy as np
 
+from ..statistics import readings_held as _agree, wilcoxon_over_seeds, wilcoxon_p
+
 __all__ = ["DEFS", "PROFILES", "run_figure4", "run_figure6", "statements4", "statements6", "FIGURES"]
 
 DEFS = {"last_fraction": 0.1, "alpha": 0.05, "similar_rel": 0.05, "init_band": (0.45, 0.55),
@@ -131,21 +133,10 @@ def _paired(a: dict, b: dict):
     return x[ok], y[ok]
 
 
-def _wilcoxon(d, alternative):
-    from scipy import stats
-    if d.size < 2 or np.all(d == 0):
-        return 1.0
-    return float(stats.wilcoxon(d, alternative=alternative, zero_method="zsplit").pvalue)
-
-
 def outperforms(a: dict, b: dict) -> dict:
     """One-sided paired Wilcoxon over seeds: held (p < alpha), not held (reverse p < alpha) or None (noise)."""
     x, y = _paired(a, b)
-    d = x - y
-    p_gt, p_lt = _wilcoxon(d, "greater"), _wilcoxon(d, "less")
-    held = True if p_gt < DEFS["alpha"] else (False if p_lt < DEFS["alpha"] else None)
-    return {"held": held, "p_greater": p_gt, "p_less": p_lt, "n": int(d.size),
-            "mean_a": float(np.mean(x)) if x.size else np.nan, "mean_b": float(np.mean(y)) if y.size else np.nan}
+    return wilcoxon_over_seeds(x, y, DEFS["alpha"], empty=np.nan)
 
 
 def similar(a: dict, b: dict) -> dict:
@@ -247,15 +238,6 @@ def statements6(panels: dict) -> list[dict]:
         out.append(_stmt(f"{p}-annealed-beats-uncorrelated", "but achieves better performance than Uncorrelated",
                          outperforms(final_values(R, "context-annealed"), final_values(R, "uncorrelated")), p, "6"))
     return out
-
-
-def _agree(readings: dict):
-    hs = {r["held"] for r in readings.values()}
-    if len(hs) == 1:
-        return hs.pop()
-    if hs == {True, False}:
-        return "ambiguous"
-    return None
 
 
 def _all(parts: dict):
@@ -590,7 +572,7 @@ def agent_mean_series(rows, col) -> dict:
 def sign_test(vals: dict, sign: str) -> dict:
     """One-sided Wilcoxon signed-rank test over seeds that the values are > 0 ('+') or < 0 ('-')."""
     x = np.array([v for v in vals.values() if np.isfinite(v)])
-    p_gt, p_lt = _wilcoxon(x, "greater"), _wilcoxon(x, "less")
+    p_gt, p_lt = wilcoxon_p(x, "greater"), wilcoxon_p(x, "less")
     p_yes, p_no = (p_gt, p_lt) if sign == "+" else (p_lt, p_gt)
     held = True if p_yes < DEFS_ANALYSIS["alpha"] else (False if p_no < DEFS_ANALYSIS["alpha"] else None)
     return {"held": held, "p": p_yes, "p_opposite": p_no, "n": int(x.size), "mean": float(np.mean(x)) if x.size else np.nan}

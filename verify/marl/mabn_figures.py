@@ -41,6 +41,7 @@ import time
 import numpy as np
 
 from ..errors import InputError
+from ..statistics import readings_held as _agree, wilcoxon_over_seeds
 
 __all__ = ["DEFS", "PROFILES", "PAPER_TABLE1", "PAPER_FIG2", "run_figure", "statements", "table1", "FIGURES",
            "load_panels", "algorithm_label"]
@@ -290,21 +291,10 @@ def _paired(a, b):
     return np.array([a[s] for s in seeds]), np.array([b[s] for s in seeds])
 
 
-def _wilcoxon(d, alternative):
-    from scipy import stats
-    if d.size < 2 or np.all(d == 0):
-        return 1.0
-    return float(stats.wilcoxon(d, alternative=alternative, zero_method="zsplit").pvalue)
-
-
 def higher(a: dict, b: dict) -> dict:
     """One-sided paired Wilcoxon over seeds: held (A > B at alpha), False (B > A at alpha) or None."""
     x, y = _paired(a, b)
-    d = x - y
-    pg, pl = _wilcoxon(d, "greater"), _wilcoxon(d, "less")
-    held = True if pg < DEFS["alpha"] else (False if pl < DEFS["alpha"] else None)
-    return {"held": held, "p_greater": pg, "p_less": pl, "n": int(d.size),
-            "mean_a": float(np.mean(x)) if x.size else None, "mean_b": float(np.mean(y)) if y.size else None}
+    return wilcoxon_over_seeds(x, y, DEFS["alpha"], empty=None)
 
 
 def _all(parts: dict):
@@ -314,15 +304,6 @@ def _all(parts: dict):
     if any(h is False for h in hs):
         return False
     return True if all(h is True for h in hs) else None
-
-
-def _agree(readings: dict):
-    hs = {r["held"] for r in readings.values()}
-    if len(hs) == 1:
-        return hs.pop()
-    if hs == {True, False}:
-        return "ambiguous"
-    return None
 
 
 def _present(rows):

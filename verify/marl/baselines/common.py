@@ -37,7 +37,8 @@ from ...errors import InputError
 Array = Any
 
 __all__ = ["MLP", "Actor", "COMMON_DEFAULTS", "TABLE3", "check_config", "actors_init", "actors_apply",
-           "explore", "soft_update", "adam", "agent_axis_init", "bounds", "select", "critic_context", "bootstrap", "table3_config"]
+           "explore", "act", "actor_critic_state", "soft_update", "adam", "agent_axis_init", "bounds", "select",
+           "critic_context", "bootstrap", "table3_config"]
 
 
 # Table 3 (Appendix K) "Parameters used in the MASTAC simultaneous algorithm": the paper prints no baseline
@@ -176,6 +177,20 @@ def explore(actions, key, low, high, std: float, on):
     """a + N(0, (std (high - low))^2), clipped to the box; ``on`` (bool, may be traced) switches it."""
     noise = std * (high - low) * jax.random.normal(key, actions.shape, jnp.float32)
     return jnp.clip(actions + jnp.asarray(on, jnp.float32) * noise, low, high).astype(jnp.float32)
+
+
+def act(state, obs, key, explore_on, cfg):
+    """a_i = mu_i(o_i) (+ Gaussian exploration noise when ``explore_on``), in the action box."""
+    a = actors_apply(state["actor"], obs, state["low"], state["high"], cfg)
+    return explore(a, key, state["low"], state["high"], cfg["explore_std"], explore_on)
+
+
+def actor_critic_state(actor, critic, spec, cfg: dict) -> dict:
+    """Actors, critics, their targets (copies), Adam states, the step counter and the action box."""
+    return {"actor": actor, "actor_t": actor, "critic": critic, "critic_t": critic,
+            "opt_actor": adam(cfg["lr_actor"], cfg["grad_clip"]).init(actor),
+            "opt_critic": adam(cfg["lr_critic"], cfg["grad_clip"]).init(critic),
+            "step": jnp.zeros((), jnp.int32), **bounds(spec)}
 
 
 def soft_update(target, online, tau: float):

@@ -26,8 +26,8 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from .common import (COMMON_DEFAULTS, MLP, actors_apply, actors_init, adam, agent_axis_init, bootstrap,
-                     bounds, check_config, explore, soft_update, table3_config)
+from .common import (COMMON_DEFAULTS, MLP, act, actor_critic_state, actors_apply, actors_init, adam,
+                     agent_axis_init, bootstrap, check_config, soft_update, table3_config)
 
 __all__ = ["default_config", "init", "act", "update", "Mixer", "nonnegative", "td_target", "q_tot", "KNOWN"]
 
@@ -97,15 +97,7 @@ def init(key, spec, cfg):
     critic = {"util": agent_axis_init(_utility(cfg), ku, spec.n, z),
               "mixer": _mixer(cfg).init(km, jnp.zeros((spec.state_dim,), jnp.float32),
                                         jnp.zeros((spec.n,), jnp.float32))}
-    return {"actor": actor, "actor_t": actor, "critic": critic, "critic_t": critic,
-            "opt_actor": adam(cfg["lr_actor"], cfg["grad_clip"]).init(actor),
-            "opt_critic": adam(cfg["lr_critic"], cfg["grad_clip"]).init(critic),
-            "step": jnp.zeros((), jnp.int32), **bounds(spec)}
-
-
-def act(state, obs, key, explore_on, cfg):
-    a = actors_apply(state["actor"], obs, state["low"], state["high"], cfg)
-    return explore(a, key, state["low"], state["high"], cfg["explore_std"], explore_on)
+    return actor_critic_state(actor, critic, spec, cfg)
 
 
 def update(state, batch, key, cfg):

@@ -29,8 +29,8 @@ import jax.numpy as jnp
 import optax
 
 from ...errors import InputError
-from .common import (COMMON_DEFAULTS, MLP, actors_apply, actors_init, adam, agent_axis_init, bootstrap,
-                     bounds, check_config, critic_context, explore, select, soft_update, table3_config)
+from .common import (COMMON_DEFAULTS, MLP, act, actor_critic_state, actors_apply, actors_init, adam,
+                     agent_axis_init, bootstrap, check_config, critic_context, select, soft_update, table3_config)
 
 __all__ = ["default_config", "init", "act", "update", "critic_values", "target_actions", "td_target", "KNOWN"]
 
@@ -111,16 +111,7 @@ def init(key, spec, cfg, twins: int = 1, known: tuple = KNOWN):
         raise InputError(f"policy_delay must be a positive integer, got {cfg['policy_delay']!r}")
     ka, kc = jax.random.split(key)
     actor, critic = actors_init(ka, spec, cfg), critics_init(kc, spec, cfg, twins)
-    return {"actor": actor, "actor_t": actor, "critic": critic, "critic_t": critic,
-            "opt_actor": adam(cfg["lr_actor"], cfg["grad_clip"]).init(actor),
-            "opt_critic": adam(cfg["lr_critic"], cfg["grad_clip"]).init(critic),
-            "step": jnp.zeros((), jnp.int32), **bounds(spec)}
-
-
-def act(state, obs, key, explore_on, cfg):
-    """a_i = mu_i(o_i) (+ Gaussian exploration noise when ``explore_on``), in the action box."""
-    a = actors_apply(state["actor"], obs, state["low"], state["high"], cfg)
-    return explore(a, key, state["low"], state["high"], cfg["explore_std"], explore_on)
+    return actor_critic_state(actor, critic, spec, cfg)
 
 
 def update(state, batch, key, cfg, reduce: Callable | None = None, smoothing: tuple | None = None,
