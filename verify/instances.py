@@ -155,6 +155,7 @@ __all__ = ["GRADIENT_DOMAIN", "sample_spec", "build", "instance_specs", "dags", 
 # ------------------------------------------------------------------------------------------------
 import ast as _ast
 import functools as _functools
+import time as _time
 import importlib as _importlib
 import inspect as _inspect
 import sys as _sys
@@ -180,9 +181,16 @@ def _verify_module(obj) -> _types.ModuleType | None:
 @_functools.lru_cache(maxsize=None)
 def _module_ast(name: str):
     try:
-        return _ast.parse(_inspect.getsource(_sys.modules[name]))
+        src = _inspect.getsource(_sys.modules[name])
     except (OSError, TypeError, KeyError):
         return None
+    for attempt in range(5):
+        try:
+            return _ast.parse(src)
+        except SystemError:   # CPython 3.11: "AST constructor recursion depth mismatch" when another thread of
+            if attempt == 4:  # the process (a Dask worker's) parses at the same time (gh-106905); parse again
+                raise
+            _time.sleep(0.05 * (attempt + 1))
 
 
 def _string_keys(tree) -> set[str]:
